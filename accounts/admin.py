@@ -1,0 +1,56 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+
+from .models import Delegation, Department, Deputy, User
+
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "full_name", "role", "department", "email", "is_active", "last_login")
+    list_filter = ("role", "is_active", "department")
+    search_fields = ("username", "full_name", "email")
+    ordering = ("username",)
+    list_select_related = ("department",)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("个人信息"), {"fields": ("full_name", "email", "phone")}),
+        (_("角色与单位"), {"fields": ("role", "department", "is_active")}),
+        (_("重要日期"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "role", "department", "email", "password1", "password2"),
+            },
+        ),
+    )
+    readonly_fields = ("last_login", "date_joined")
+    filter_horizontal = ()
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "short_name", "doc_code", "is_government", "phone", "is_active")
+    list_filter = ("is_active", "is_government")
+    search_fields = ("name", "short_name", "doc_code")
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+@admin.register(Deputy)
+class DeputyAdmin(admin.ModelAdmin):
+    list_display = ("name", "delegation", "level", "term", "user", "is_active")
+    list_filter = ("level", "term", "delegation", "is_active")
+    search_fields = ("name", "user__username")
+    list_select_related = ("delegation", "user")
+    autocomplete_fields = ("delegation",)
+    raw_id_fields = ("user",)

@@ -1,0 +1,21 @@
+"""Every email the product sends goes through `send`: one function per email, each with
+its subject, text and HTML templates under templates/emails/."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def send(template: str, to: list[str], context: dict) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        text = render_to_string(f"emails/{template}_body.txt", context)
+        html = render_to_string(f"emails/{template}_body.html", context)
+    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=to)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_test_email(address: str) -> None:
+    send("test", [address], {})

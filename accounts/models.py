@@ -1,0 +1,147 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DEPUTY = "deputy", _("人大代表")
+    CLERK = "clerk", _("承办人")
+    LEADER = "leader", _("单位负责人")
+    COORDINATOR = "coordinator", _("交办工作人员")
+    SYSADMIN = "sysadmin", _("系统管理员")
+    SECADMIN = "secadmin", _("安全管理员")
+    AUDITOR = "auditor", _("安全审计员")
+
+
+DEPARTMENT_ROLES = (Role.CLERK, Role.LEADER)
+# 三员分立: the three administrators, who never handle proposal content.
+ADMIN_ROLES = (Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR)
+
+
+class CongressLevel(models.TextChoices):
+    NATIONAL = "national", _("全国")
+    PROVINCIAL = "provincial", _("省级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县级")
+    TOWNSHIP = "township", _("乡镇")
+
+
+class Department(models.Model):
+    """A handling department (承办单位), or the office a coordinator works for."""
+
+    name = models.CharField(_("单位全称"), max_length=100, unique=True)
+    short_name = models.CharField(_("简称"), max_length=30)
+    doc_code = models.CharField(_("机关代字"), max_length=30, help_text=_("发文字号中的机关代字，如“吉科发规划”。"))
+    is_government = models.BooleanField(
+        _("政府组成部门"), default=True, help_text=_("政府部门的答复默认抄送政府办公厅。")
+    )
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+
+    def __str__(self):
+        return self.name
+
+
+class Delegation(models.Model):
+    """代表团: the group of deputies of a city or constituency."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("代表团")
+        verbose_name_plural = _("代表团")
+
+    def __str__(self):
+        return self.name
+
+
+class JianyiUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.SYSADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    # Chinese names are not split into first and last names.
+    first_name = None
+    last_name = None
+    full_name = models.CharField(_("姓名"), max_length=50)
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("所属单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+
+    objects = JianyiUserManager()
+    REQUIRED_FIELDS = ["email", "full_name"]
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                name="department_users_have_a_department",
+                condition=~Q(role__in=DEPARTMENT_ROLES) | Q(department__isnull=False),
+                violation_error_message=_("承办人和单位负责人必须属于一个单位。"),
+            ),
+            models.CheckConstraint(
+                name="deputies_and_admins_have_no_department",
+                condition=~Q(role__in=(Role.DEPUTY, *ADMIN_ROLES)) | Q(department__isnull=True),
+                violation_error_message=_("代表和管理员不属于承办单位。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name
+
+    def has_role(self, *roles) -> bool:
+        return self.is_active and self.role in roles
+
+
+class Deputy(models.Model):
+    """A deputy (人大代表). Deputies who file on paper need no account, so the login is optional.
+
+    Phone and address are personal data: only the deputy, coordinators and the departments
+    handling their proposals see them, never the public.
+    """
+
+    user = models.OneToOneField(
+        User, verbose_name=_("登录账号"), on_delete=models.PROTECT, null=True, blank=True, related_name="deputy"
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    delegation = models.ForeignKey(
+        Delegation, verbose_name=_("代表团"), on_delete=models.PROTECT, null=True, blank=True, related_name="deputies"
+    )
+    level = models.CharField(
+        _("代表层级"), max_length=20, choices=CongressLevel.choices, default=CongressLevel.PROVINCIAL
+    )
+    term = models.PositiveSmallIntegerField(_("届次"), help_text=_("第几届人民代表大会的代表，如 14。"))
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    address = models.CharField(_("通讯地址"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("在任"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("代表")
+        verbose_name_plural = _("代表")
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,169 @@
+"""Personas (STYLE.md practice 12) and the browser set-up shared by every test module."""
+
+import pytest
+from django.conf import settings
+
+from accounts.models import CongressLevel, Delegation, Department, Deputy, Role, User
+
+PASSWORD = "Persona-pass-2024"
+
+
+def make_user(username, role, *, department=None, full_name=None, delegation=None, **extra):
+    user = User(
+        username=username,
+        full_name=full_name or username,
+        role=role,
+        department=department,
+        email=f"{username}@example.gov.cn",
+        **extra,
+    )
+    user.set_password(PASSWORD)
+    user.save()
+    if role == Role.DEPUTY:
+        Deputy.objects.create(
+            user=user,
+            name=user.full_name,
+            term=14,
+            level=CongressLevel.PROVINCIAL,
+            delegation=Delegation.objects.get_or_create(name=delegation or "长春代表团")[0],
+        )
+    return user
+
+
+@pytest.fixture
+def department_a(db):
+    return Department.objects.create(name="吉林省科学技术厅", short_name="省科技厅", doc_code="吉科发规划")
+
+
+@pytest.fixture
+def department_b(db):
+    return Department.objects.create(name="吉林省教育厅", short_name="省教育厅", doc_code="吉教函")
+
+
+@pytest.fixture
+def deputy(db):
+    return make_user("p_deputy", Role.DEPUTY, full_name="王宇辉")
+
+
+@pytest.fixture
+def cosigner(db):
+    return make_user("p_cosigner", Role.DEPUTY, full_name="刘晓梅", delegation="吉林市代表团")
+
+
+@pytest.fixture
+def outsider_deputy(db):
+    return make_user("p_outsider", Role.DEPUTY, full_name="张建国", delegation="延边代表团")
+
+
+@pytest.fixture
+def clerk_a(department_a):
+    return make_user("p_clerk_a", Role.CLERK, department=department_a, full_name="赵磊")
+
+
+@pytest.fixture
+def leader_a(department_a):
+    return make_user("p_leader_a", Role.LEADER, department=department_a, full_name="陈志刚")
+
+
+@pytest.fixture
+def clerk_b(department_b):
+    return make_user("p_clerk_b", Role.CLERK, department=department_b, full_name="孙丽")
+
+
+@pytest.fixture
+def coordinator(db):
+    return make_user("p_coordinator", Role.COORDINATOR, full_name="李敏")
+
+
+@pytest.fixture
+def sysadmin(db):
+    return make_user("p_sysadmin", Role.SYSADMIN, full_name="郑伟")
+
+
+@pytest.fixture
+def secadmin(db):
+    return make_user("p_secadmin", Role.SECADMIN, full_name="钱芳")
+
+
+@pytest.fixture
+def auditor(db):
+    return make_user("p_auditor", Role.AUDITOR, full_name="吴静")
+
+
+PERSONAS = [
+    "deputy",
+    "cosigner",
+    "outsider_deputy",
+    "clerk_a",
+    "leader_a",
+    "clerk_b",
+    "coordinator",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+]
+
+
+@pytest.fixture
+def persona(request):
+    """Indirect parametrization: @pytest.mark.parametrize("persona", PERSONAS, indirect=True)."""
+    return request.getfixturevalue(request.param)
+
+
+# --- browser --------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's Chromium; Playwright cannot download its own browser here.
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # An office PC in China: Chinese locale and time zone, a 1366×768 screen.
+    return {
+        **browser_context_args,
+        "locale": "zh-CN",
+        "timezone_id": settings.TIME_ZONE,
+        "viewport": {"width": 1366, "height": 768},
+    }
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests sign in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def job_queue(transactional_db):
+    """Procrastinate's tables are not Django-managed, so a test's flush leaves their rows;
+    tests that queue jobs start and end with an empty queue."""
+    from django.db import connection
+
+    def clear():
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_periodic_defers RESTART IDENTITY CASCADE")
+
+    clear()
+    yield
+    clear()

@@ -1,0 +1,11 @@
+from django.contrib.postgres.operations import TrigramExtension
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    """pg_trgm serves similarity and substring search over Chinese titles and texts.
+    It is a trusted extension (PostgreSQL 13+), so the database owner may create it."""
+
+    dependencies = [("proposals", "0001_initial")]
+
+    operations = [TrigramExtension()]
