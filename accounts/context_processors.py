@@ -12,4 +12,4 @@ def navigation(request):
     for item in nav_for(user):
         url = reverse(item.url_name)
         items.append({"label": item.label, "url": url, "active": path == url or (url != "/" and path.startswith(url))})
-    return {"nav_items": items}
+    return {"nav_items": items, "unread_notifications": user.notifications.unread().count()}

@@ -8,6 +8,7 @@ from django.utils import translation
 
 
 def send(template: str, to: list[str], context: dict) -> None:
+    context = {"site_url": settings.SITE_URL, **context}
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         text = render_to_string(f"emails/{template}_body.txt", context)

@@ -64,8 +64,10 @@ class Delegation(models.Model):
 
 class JianyiUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
-        extra_fields.setdefault("role", Role.SYSADMIN)
-        return super().create_superuser(username, email, password, **extra_fields)
+        """`manage.py createsuperuser` makes the first system administrator: a sysadmin by
+        role, not a Django superuser, so no account bypasses the role checks."""
+        extra_fields.update(role=Role.SYSADMIN, is_staff=False, is_superuser=False)
+        return self.create_user(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -145,3 +147,32 @@ class Deputy(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app message to one user (站内通知); the header shows the unread count."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(_("内容"), max_length=300)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        indexes = [
+            # the header's unread count and the notification list, per user
+            models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_unread"),
+        ]
+
+    def __str__(self):
+        return self.message

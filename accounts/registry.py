@@ -5,7 +5,7 @@ their AppConfig.ready(), so accounts never imports them.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,6 @@ class HomePanel:
     template: str = "home/_panel.html"
     empty_text: str = ""
     order: int = 100
-    links: tuple = field(default=())  # (label, url_name) shown under the panel
 
 
 _nav: list[NavItem] = []

@@ -28,4 +28,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("test-email/", views.test_email, name="test_email"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
 ]

@@ -4,10 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_POST, require_safe
 
 from . import tasks
 from .forms import TestEmailForm
@@ -37,7 +41,7 @@ def test_email(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """200 when the database answers; 503 otherwise. For load balancers and compose."""
     try:
@@ -48,3 +52,29 @@ def healthz(request):
         log.exception("health check: database unavailable")
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@login_required
+def notifications(request):
+    page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
+    return render(request, "accounts/notifications.html", {"page_obj": page})
+
+
+@require_POST
+@login_required
+def notification_open(request, pk):
+    """Marks the notification read and goes where it points."""
+    notification = get_object_or_404(request.user.notifications, pk=pk)
+    request.user.notifications.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    target = notification.url
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("accounts:notifications")
+    return redirect(target or "accounts:notifications")
+
+
+@require_POST
+@login_required
+def notifications_read_all(request):
+    request.user.notifications.unread().update(read_at=timezone.now())
+    messages.success(request, _("已全部标为已读。"))
+    return redirect("accounts:notifications")

@@ -8,29 +8,22 @@ class ProposalsConfig(AppConfig):
 
     def ready(self):
         from accounts.models import Role
-        from accounts.registry import HomePanel, register_panel
+        from accounts.registry import HomePanel, NavItem, register_nav, register_panel
 
-        from .models import Proposal
+        from . import home
 
-        register_panel(
-            HomePanel(
-                title=_("我的建议"),
-                roles=(Role.DEPUTY,),
-                items=lambda user: Proposal.objects.visible_to(user).for_home()[:20],
-                template="home/_proposals_panel.html",
-                empty_text=_("您还没有提出建议。"),
-                order=10,
-            )
-        )
-        register_panel(
-            HomePanel(
-                title=_("待审查的建议"),
-                roles=(Role.COORDINATOR,),
-                items=lambda user: (
-                    Proposal.objects.visible_to(user).filter(status=Proposal.Status.SUBMITTED).for_home()[:20]
-                ),
-                template="home/_proposals_panel.html",
-                empty_text=_("没有待审查的建议。"),
-                order=10,
-            )
-        )
+        register_nav(NavItem(_("我的建议"), "proposals:list", (Role.DEPUTY,), order=10))
+        register_nav(NavItem(_("建议"), "proposals:list", (Role.COORDINATOR,), order=10))
+        register_nav(NavItem(_("会次与分类"), "proposals:session_list", (Role.COORDINATOR,), order=80))
+        register_panel(HomePanel(
+            title=_("待确认的联名邀请"), roles=(Role.DEPUTY,), items=home.invitations,
+            template="home/_invitations_panel.html", empty_text=_("没有待确认的联名邀请。"), order=5,
+        ))  # fmt: skip
+        register_panel(HomePanel(
+            title=_("我的建议"), roles=(Role.DEPUTY,), items=home.my_proposals,
+            template="home/_proposals_panel.html", empty_text=_("您还没有提出建议。"), order=10,
+        ))  # fmt: skip
+        register_panel(HomePanel(
+            title=_("待审查的建议"), roles=(Role.COORDINATOR,), items=home.review_queue,
+            template="home/_proposals_panel.html", empty_text=_("没有待审查的建议。"), order=10,
+        ))  # fmt: skip

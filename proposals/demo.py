@@ -5,10 +5,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import CongressLevel, Delegation, Department, Deputy, Role, User
 
-from .models import Proposal, Session, Suggestion
+from .models import Category, Proposal, ProposalEvent, Session, Suggestion
 
 SESSION_NAME = "省十四届人大三次会议"
 
@@ -34,6 +35,13 @@ ACCOUNTS = [
     ("sysadmin", "郑伟", Role.SYSADMIN, None, None),
     ("secadmin", "钱芳", Role.SECADMIN, None, None),
 ]
+
+CATEGORIES = {
+    "经济建设": ["科技创新", "工业和信息化", "农业农村", "财政金融"],
+    "社会事业": ["教育", "医疗卫生", "就业和社会保障", "文化旅游"],
+    "城乡建设": ["交通运输", "生态环境", "住房城乡建设"],
+    "民主法治": ["法治建设", "政府建设"],
+}
 
 SEED_TITLE = "关于充分发挥吉林省科教资源优势，创新引领吉林省振兴发展的建议"
 # The five suggestions answered in shared/samples/seed-reply-jilin-2024-56.txt.

@@ -1,19 +1,21 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CongressLevel, Deputy, Role
+from accounts.models import CongressLevel, Department, Deputy, Role
 
 
 class Session(models.Model):
-    """A session of a people's congress (届次/会次), e.g. 省十四届人大三次会议."""
+    """A session of a people's congress (届次/会次), e.g. 省十四届人大三次会议, with the
+    deadline policy that later steps read (defaults from DOMAIN.md)."""
 
     class Period(models.TextChoices):
         DURING = "during", _("大会期间")
         BETWEEN = "between", _("闭会期间")
 
-    name = models.CharField(_("会议全称"), max_length=60, unique=True)
+    name = models.CharField(_("会议全称"), max_length=60, unique=True, help_text=_("如：省十四届人大三次会议"))
     level = models.CharField(_("人大层级"), max_length=20, choices=CongressLevel.choices)
     term = models.PositiveSmallIntegerField(_("届"))
     session_no = models.PositiveSmallIntegerField(_("次"))
@@ -21,9 +23,31 @@ class Session(models.Model):
     opens_on = models.DateField(_("开幕日期"))
     closes_on = models.DateField(_("闭幕日期"))
     submission_deadline = models.DateTimeField(_("建议提交截止时间"))
+    # The last official number handed out (第N号). Read and advanced only under a row lock
+    # (services.accept_proposal), which keeps numbers gap-free with any number of servers.
+    last_number = models.PositiveIntegerField(_("已编建议号"), default=0, editable=False)
+
+    # Deadline policy (办理时限), per session.
+    reply_months = models.PositiveSmallIntegerField(_("答复期限（月）"), default=3)
+    extended_reply_months = models.PositiveSmallIntegerField(_("延期后最长期限（月）"), default=6)
+    cohandler_opinion_months = models.PositiveSmallIntegerField(_("协办意见期限（月）"), default=1)
+    assign_within_workdays = models.PositiveSmallIntegerField(_("闭会期间交办时限（工作日）"), default=7)
+    sign_for_workdays = models.PositiveSmallIntegerField(_("签收期限（工作日）"), default=3)
+    reassign_window_workdays = models.PositiveSmallIntegerField(_("申请调整期限（工作日）"), default=7)
+    rehandling_months = models.PositiveSmallIntegerField(_("重新办理期限（月）"), default=1)
+    feedback_window_months = models.PositiveSmallIntegerField(_("反馈期限（月）"), default=1)
+    due_soon_days = models.PositiveSmallIntegerField(_("临期提醒（天）"), default=15)
+    publish_within_workdays = models.PositiveSmallIntegerField(_("公开期限（工作日）"), default=20)
+    count_from_close = models.BooleanField(
+        _("自闭会之日起计算答复期限"), default=False, help_text=_("不勾选时自交办之日起计算。")
+    )
+    cc_congress_office = models.CharField(
+        _("抄送人大机构"), max_length=60, default="省人大常委会代表工作委员会", blank=True
+    )
+    cc_government_office = models.CharField(_("抄送政府机构"), max_length=60, default="省政府办公厅", blank=True)
 
     class Meta:
-        ordering = ["-opens_on"]
+        ordering = ["-opens_on", "-id"]
         verbose_name = _("会次")
         verbose_name_plural = _("会次")
         constraints = [
@@ -32,26 +56,81 @@ class Session(models.Model):
                 condition=Q(closes_on__gte=models.F("opens_on")),
                 violation_error_message=_("闭幕日期不能早于开幕日期。"),
             ),
+            models.CheckConstraint(
+                name="session_extension_not_shorter",
+                condition=Q(extended_reply_months__gte=models.F("reply_months")),
+                violation_error_message=_("延期后最长期限不能短于答复期限。"),
+            ),
         ]
 
     def __str__(self):
         return self.name
 
 
+class Category(models.Model):
+    """The two-level topic taxonomy: an aspect (方面, no parent) holds classes (类)."""
+
+    name = models.CharField(_("名称"), max_length=40)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("所属方面"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("分类")
+        verbose_name_plural = _("分类")
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="category_name_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="aspect_name_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+
 class ProposalQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Deputies see their own proposals; coordinators see all. Department users will see
-        what is assigned to their department once assignment exists; administrators see none."""
+        """Deputies see the proposals they lead or are invited to co-sign; coordinators see
+        all. Department users will see what is assigned to their department once assignment
+        exists; administrators see no proposal content."""
         if not (user.is_authenticated and user.is_active):
             return self.none()
         if user.role == Role.COORDINATOR:
             return self
         if user.role == Role.DEPUTY:
-            return self.filter(lead_deputy__user=user)
+            cosigned = CoSigner.objects.filter(proposal=OuterRef("pk"), deputy__user=user).exclude(
+                status=CoSigner.Status.DECLINED
+            )
+            return self.filter(Q(lead_deputy__user=user) | Exists(cosigned))
         return self.none()
 
+    def with_signer_count(self):
+        return self.annotate(
+            confirmed_cosigners=Count("cosigners", filter=Q(cosigners__status="confirmed"), distinct=True)
+        )
+
     def for_home(self):
-        return self.select_related("session").only("id", "title", "status", "number", "session__name", "updated_at")
+        return self.select_related("session", "lead_deputy").with_signer_count()
+
+    def for_list(self):
+        """The review queue and proposal lists: everything a row shows, in a fixed number of
+        queries."""
+        return self.select_related("session", "lead_deputy__delegation", "category__parent").with_signer_count()
+
+    def for_detail(self):
+        return self.select_related(
+            "session", "lead_deputy__delegation", "lead_deputy__user", "category__parent", "created_by", "merged_into"
+        ).prefetch_related(
+            "suggestions",
+            "hoped_departments",
+            Prefetch("cosigners", queryset=CoSigner.objects.select_related("deputy__delegation")),
+            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+            Prefetch("merged", queryset=Proposal.objects.select_related("lead_deputy").order_by("number")),
+        )
 
 
 class Proposal(models.Model):
@@ -63,6 +142,24 @@ class Proposal(models.Model):
         NOT_ACCEPTED = "not_accepted", _("不予立案")
         WITHDRAWN = "withdrawn", _("已撤回")
 
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("代表网上提交")
+        PAPER = "paper", _("工作人员代录")
+        IMPORT = "import", _("表格导入")
+
+    class NotAcceptedReason(models.TextChoices):
+        PERSONAL = "personal", _("涉及代表本人及其亲属个人事务")
+        LITIGATION = "litigation", _("涉及正在进行的诉讼、仲裁案件")
+        PETITION = "petition", _("转交的来信来访材料")
+        ACADEMIC = "academic", _("学术探讨或产品推介")
+        NO_CONTENT = "no_content", _("没有实际内容")
+        OUT_OF_REMIT = "out_of_remit", _("不属于本行政区域职权范围")
+        OTHER = "other", _("其他")
+
+    class Disposition(models.TextChoices):
+        RETURNED_TO_DEPUTY = "returned", _("退回代表")
+        AS_LETTER = "letter", _("作代表来信处理")
+
     session = models.ForeignKey(Session, verbose_name=_("会次"), on_delete=models.PROTECT, related_name="proposals")
     number = models.PositiveIntegerField(_("建议号"), null=True, blank=True)
     title = models.CharField(_("标题"), max_length=200)
@@ -70,31 +167,94 @@ class Proposal(models.Model):
     lead_deputy = models.ForeignKey(
         Deputy, verbose_name=_("领衔代表"), on_delete=models.PROTECT, related_name="led_proposals"
     )
+    category = models.ForeignKey(
+        Category, verbose_name=_("分类"), on_delete=models.PROTECT, null=True, blank=True, related_name="proposals"
+    )
+    hoped_departments = models.ManyToManyField(
+        Department, verbose_name=_("希望承办单位"), blank=True, related_name="hoped_proposals"
+    )
+    agrees_to_publish = models.BooleanField(_("同意公开"), default=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    channel = models.CharField(_("提交方式"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    external_number = models.CharField(
+        _("外部编号"), max_length=40, blank=True, help_text=_("导入表格中的编号，用于识别重复导入。")
+    )
+    # 并案办理: the proposals merged into this one are handled with it, each still answered.
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("并入"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+    # The latest review outcome, for display; the events keep the whole history.
+    review_message = models.TextField(_("审查意见"), blank=True)
+    not_accepted_reason = models.CharField(
+        _("不予立案理由"), max_length=20, choices=NotAcceptedReason.choices, blank=True
+    )
+    disposition = models.CharField(_("处理方式"), max_length=10, choices=Disposition.choices, blank=True)
+    withdrawal_requested_at = models.DateTimeField(_("申请撤回时间"), null=True, blank=True)
+    # Title and suggestions in one text, kept by the services, for trigram similarity.
+    search_text = models.TextField(editable=False, default="")
+    # Optimistic concurrency: an edit names the version it started from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # The token of the form that created it, so a double-clicked submit creates one proposal.
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
 
     objects = ProposalQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-updated_at"]
+        ordering = ["-updated_at", "-id"]
         verbose_name = _("建议")
         verbose_name_plural = _("建议")
         constraints = [
-            # 第N号 is unique within a session; numbers are handed out from a locked counter.
+            # 第N号 is unique within a session; numbers come from Session.last_number under a lock.
             models.UniqueConstraint(fields=["session", "number"], name="proposal_number_unique_in_session"),
+            # An imported row is identified by its external number: re-importing changes nothing.
+            models.UniqueConstraint(
+                fields=["session", "external_number"],
+                condition=~Q(external_number=""),
+                name="proposal_external_number_unique",
+            ),
+            models.CheckConstraint(
+                name="accepted_proposals_have_a_number",
+                condition=~Q(status="accepted") | Q(number__isnull=False),
+            ),
+            models.CheckConstraint(name="proposal_not_merged_into_itself", condition=~Q(merged_into=models.F("pk"))),
         ]
         indexes = [
             # the deputy's home page: their proposals, most recently changed first
             models.Index(fields=["lead_deputy", "-updated_at"], name="proposal_deputy_recent"),
+            # the review queue: a session's proposals by status
+            models.Index(fields=["session", "status"], name="proposal_session_status"),
+            # similar proposals while drafting and reviewing (pg_trgm % and similarity())
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="proposal_title_trgm"),
+            GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name="proposal_search_trgm"),
         ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def quoted_title(self):
+        return f"《{self.title}》"
+
+    @property
+    def is_editable(self):
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    def signers_label(self, confirmed_count=None):
+        """王宇辉, or 王宇辉等N位代表 counting the lead and every confirmed co-signer."""
+        if confirmed_count is None:
+            confirmed_count = getattr(self, "confirmed_cosigners", None)
+        if confirmed_count is None:
+            confirmed_count = sum(1 for c in self.cosigners.all() if c.status == CoSigner.Status.CONFIRMED)
+        if not confirmed_count:
+            return self.lead_deputy.name
+        return _("%(name)s等%(n)s位代表") % {"name": self.lead_deputy.name, "n": confirmed_count + 1}
 
 
 class Suggestion(models.Model):
@@ -114,3 +274,142 @@ class Suggestion(models.Model):
 
     def __str__(self):
         return self.text[:40]
+
+
+class CoSigner(models.Model):
+    """A deputy invited to co-sign (联名/附议). Only confirmed co-signers count."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+        DECLINED = "declined", _("已谢绝")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="cosigners")
+    deputy = models.ForeignKey(Deputy, verbose_name=_("代表"), on_delete=models.PROTECT, related_name="cosignatures")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.INVITED)
+    invited_at = models.DateTimeField(_("邀请时间"), auto_now_add=True)
+    responded_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    # A joint proposal is withdrawn only when every confirmed co-signer agrees.
+    agreed_to_withdraw_at = models.DateTimeField(_("同意撤回时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["invited_at", "id"]
+        verbose_name = _("联名代表")
+        verbose_name_plural = _("联名代表")
+        constraints = [models.UniqueConstraint(fields=["proposal", "deputy"], name="cosigner_once_per_proposal")]
+        indexes = [
+            # a deputy's pending invitations on their home page
+            models.Index(fields=["deputy", "status"], name="cosigner_deputy_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.deputy} · {self.get_status_display()}"
+
+
+class Attachment(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
+    # Stored under a random name outside the web root; served only by the download view.
+    file = models.FileField(_("文件"), max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=10)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self):
+        return self.original_name
+
+
+class ProposalEvent(models.Model):
+    """Append-only log of everything that happened to a proposal (a database trigger refuses
+    updates and deletes). The timeline and the statistics read it."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("创建草稿")
+        EDITED = "edited", _("修改")
+        SUBMITTED = "submitted", _("提交")
+        ENTERED_BY_STAFF = "entered", _("工作人员代录")
+        IMPORTED = "imported", _("表格导入")
+        COSIGNER_INVITED = "cosigner_invited", _("邀请联名")
+        COSIGNER_CONFIRMED = "cosigner_confirmed", _("确认联名")
+        COSIGNER_DECLINED = "cosigner_declined", _("谢绝联名")
+        ATTACHMENT_ADDED = "attachment_added", _("上传附件")
+        ATTACHMENT_REMOVED = "attachment_removed", _("删除附件")
+        RETURNED = "returned", _("退回修改")
+        ACCEPTED = "accepted", _("立案")
+        NOT_ACCEPTED = "not_accepted", _("不予立案")
+        MERGED = "merged", _("并案")
+        WITHDRAWAL_REQUESTED = "withdrawal_requested", _("申请撤回")
+        WITHDRAWAL_AGREED = "withdrawal_agreed", _("同意撤回")
+        WITHDRAWN = "withdrawn", _("撤回")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("事项"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def from_status_label(self):
+        return Proposal.Status(self.from_status).label if self.from_status else ""
+
+    def to_status_label(self):
+        return Proposal.Status(self.to_status).label if self.to_status else ""
+
+
+class ImportBatch(models.Model):
+    """One uploaded spreadsheet of proposals: validated first, imported all or nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("处理中")
+        INVALID = "invalid", _("校验未通过")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("出错")
+
+    file = models.FileField(_("文件"), max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=120)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新建"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("已存在未变"), default=0)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def percent(self):
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.INVALID, self.Status.DONE, self.Status.FAILED)
+
+

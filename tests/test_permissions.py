@@ -1,28 +1,110 @@
-"""Every URL × every persona: anonymous → login, wrong role → 403, right role → 200.
+"""Every URL × every persona: anonymous → login, wrong role → 403, an object the persona
+may not see → 404, otherwise the page or action answers.
 
 New URLs must be added to URLS (the test fails for any named URL it does not know), so no
 view can escape the walk.
 """
 
+import datetime
+
 import pytest
 from django.contrib import admin
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Notification, Role
 from conftest import PERSONAS
+from proposals import services
+from proposals.models import Attachment, Category, ImportBatch, Proposal, Session
 
 EVERYONE = tuple(Role.values)
+DEPUTY, COORDINATOR = (Role.DEPUTY,), (Role.COORDINATOR,)
+BOTH = (Role.DEPUTY, Role.COORDINATOR)
 
 # URLs anyone may open, signed in or not.
 PUBLIC = {"accounts:login", "accounts:logout", "healthz", "set_language"}
 
-# name → roles that may GET it (everyone else signed in gets 403)
+# name → (method, roles that may use it, the object the URL names or None)
+# Objects: "proposal" is led by `deputy`, co-signed by `cosigner`; others cannot see it.
 URLS = {
-    "home": EVERYONE,
-    "accounts:password_change": EVERYONE,
-    "accounts:password_change_done": EVERYONE,
-    "accounts:test_email": (Role.SYSADMIN,),
+    "home": ("get", EVERYONE, None),
+    "accounts:password_change": ("get", EVERYONE, None),
+    "accounts:password_change_done": ("get", EVERYONE, None),
+    "accounts:test_email": ("get", (Role.SYSADMIN,), None),
+    "accounts:notifications": ("get", EVERYONE, None),
+    "accounts:notifications_read_all": ("post", EVERYONE, None),
+    "accounts:notification_open": ("post", EVERYONE, "notification"),
+    "proposals:list": ("get", BOTH, None),
+    "proposals:create": ("get", DEPUTY, None),
+    "proposals:create_submit": ("post", DEPUTY, None),
+    "proposals:staff_entry": ("get", COORDINATOR, None),
+    "proposals:extract": ("post", BOTH, None),
+    "proposals:similar": ("get", BOTH, None),
+    "proposals:detail": ("get", EVERYONE, "proposal"),
+    "proposals:edit": ("get", DEPUTY, "proposal"),
+    "proposals:edit_submit": ("post", DEPUTY, "proposal"),
+    "proposals:submit": ("post", DEPUTY, "proposal"),
+    "proposals:invite": ("post", DEPUTY, "proposal"),
+    "proposals:cosign_confirm": ("post", DEPUTY, "proposal"),
+    "proposals:cosign_decline": ("post", DEPUTY, "proposal"),
+    "proposals:withdraw": ("post", DEPUTY, "proposal"),
+    "proposals:withdraw_agree": ("post", DEPUTY, "proposal"),
+    "proposals:attachment_upload": ("post", BOTH, "proposal"),
+    "proposals:attachment_download": ("get", EVERYONE, "attachment"),
+    "proposals:attachment_delete": ("post", DEPUTY, "attachment"),
+    "proposals:accept": ("post", COORDINATOR, "proposal"),
+    "proposals:return": ("post", COORDINATOR, "proposal"),
+    "proposals:not_accept": ("post", COORDINATOR, "proposal"),
+    "proposals:merge": ("post", COORDINATOR, "proposal"),
+    "proposals:session_list": ("get", COORDINATOR, None),
+    "proposals:session_create": ("get", COORDINATOR, None),
+    "proposals:session_edit": ("get", COORDINATOR, "session"),
+    "proposals:category_list": ("get", COORDINATOR, None),
+    "proposals:category_edit": ("get", COORDINATOR, "category"),
+    "proposals:import": ("get", COORDINATOR, None),
+    "proposals:import_template": ("get", COORDINATOR, None),
+    "proposals:import_batch": ("get", COORDINATOR, "batch"),
+    "proposals:import_progress": ("get", COORDINATOR, "batch"),
 }
+
+# Who can see the proposal (and so its attachment): everyone else gets 404.
+SEES_PROPOSAL = {"deputy", "cosigner", "coordinator"}
+# The lead-only pages hide the proposal from a co-signer.
+LEAD_ONLY = {"proposals:edit", "proposals:edit_submit", "proposals:submit"}
+
+
+@pytest.fixture
+def world(deputy, cosigner, coordinator, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    session = Session.objects.create(
+        name="省十四届人大三次会议", level="provincial", term=14, session_no=3,
+        opens_on=datetime.date(2026, 1, 20), closes_on=datetime.date(2026, 1, 25),
+        submission_deadline=timezone.now() + datetime.timedelta(days=30),
+    )  # fmt: skip
+    category = Category.objects.create(name="科技创新", parent=Category.objects.create(name="经济建设"))
+    proposal = services.save_draft(
+        actor=deputy, session=session, suggestions=["一条建议。"],
+        data={"title": "关于测试权限的建议", "body": "正文", "category": category},
+    )  # fmt: skip
+    services.invite_cosigner(proposal, deputy, cosigner.deputy)
+    services.respond_to_invitation(proposal, cosigner, accept=True)
+    stored = default_storage.save("attachments/x.pdf", ContentFile(b"%PDF-1.4\n"))
+    attachment = Attachment.objects.create(proposal=proposal, file=stored, original_name="x.pdf", kind="pdf", size=9,
+                                           uploaded_by=deputy)  # fmt: skip
+    batch = ImportBatch.objects.create(file="imports/x.xlsx", original_name="x.xlsx", uploaded_by=coordinator)
+    return {"proposal": proposal, "attachment": attachment, "session": session, "category": category, "batch": batch}
+
+
+def url_for(name, world, user=None):
+    obj_kind = URLS[name][2]
+    if obj_kind is None:
+        return reverse(name)
+    if obj_kind == "notification":
+        notification = Notification.objects.create(user=user, message="x", url="/") if user else None
+        return reverse(name, args=[notification.pk if notification else 1])
+    return reverse(name, args=[world[obj_kind].pk])
 
 
 def named_urls(resolver=None, namespace=""):
@@ -46,11 +128,9 @@ def admin_urls(sysadmin):
             continue
         prefix = f"admin:{meta.app_label}_{meta.model_name}"
         urls += [reverse(f"{prefix}_changelist"), reverse(f"{prefix}_add")]
-    urls += [
-        reverse("admin:accounts_user_change", args=[sysadmin.pk]),
-        reverse("admin:accounts_user_history", args=[sysadmin.pk]),
-        reverse("admin:accounts_user_delete", args=[sysadmin.pk]),
-    ]
+    urls += [reverse("admin:accounts_user_change", args=[sysadmin.pk]),
+             reverse("admin:accounts_user_history", args=[sysadmin.pk]),
+             reverse("admin:accounts_user_delete", args=[sysadmin.pk])]  # fmt: skip
     return urls
 
 
@@ -59,11 +139,48 @@ def test_the_walk_knows_every_named_url():
 
 
 @pytest.mark.parametrize("name", sorted(URLS))
-def test_anonymous_visitors_are_sent_to_login(client, db, name):
-    url = reverse(name)
-    response = client.get(url)
+def test_anonymous_visitors_are_sent_to_login(client, world, name):
+    method = URLS[name][0]
+    response = getattr(client, method)(url_for(name, world))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def expected_status(persona_name, persona, name):
+    method, roles, obj_kind = URLS[name]
+    if persona.role not in roles:
+        return 403
+    if obj_kind in ("proposal", "attachment"):
+        if persona_name not in SEES_PROPOSAL or (name in LEAD_ONLY and persona_name != "deputy"):
+            return 404
+    return "ok"
+
+
+@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
+@pytest.mark.parametrize("name", sorted(URLS))
+def test_each_persona_gets_exactly_what_its_role_and_visibility_allow(client, world, request, persona, name):
+    persona_name = request.node.callspec.params["persona"]
+    client.force_login(persona)
+    method = URLS[name][0]
+    response = getattr(client, method)(url_for(name, world, persona))
+    expected = expected_status(persona_name, persona, name)
+    if expected == "ok":
+        # Allowed: the page shows, or the action runs (and may redirect with a message).
+        assert response.status_code in (200, 302), (name, response.status_code)
+    else:
+        assert response.status_code == expected, name
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (method, _r, _o) in URLS.items() if method == "post"))
+def test_every_action_refuses_get(client, world, coordinator, name):
+    client.force_login(coordinator)
+    assert client.get(url_for(name, world, coordinator)).status_code == 405
+
+
+def test_a_notification_of_someone_else_is_not_found(client, world, deputy, cosigner):
+    mine = Notification.objects.create(user=deputy, message="x", url="/")
+    client.force_login(cosigner)
+    assert client.post(reverse("accounts:notification_open", args=[mine.pk])).status_code == 404
 
 
 def test_anonymous_visitors_are_sent_from_every_admin_page_to_the_one_login_page(client, sysadmin):
@@ -71,14 +188,6 @@ def test_anonymous_visitors_are_sent_from_every_admin_page_to_the_one_login_page
         response = client.get(url, follow=True)
         assert response.redirect_chain, url
         assert response.request["PATH_INFO"] == reverse("accounts:login"), url
-
-
-@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
-@pytest.mark.parametrize("name", sorted(URLS))
-def test_each_persona_gets_exactly_the_pages_of_its_role(client, persona, name):
-    client.force_login(persona)
-    expected = 200 if persona.role in URLS[name] else 403
-    assert client.get(reverse(name)).status_code == expected
 
 
 @pytest.mark.parametrize("persona", PERSONAS, indirect=True)
@@ -92,3 +201,8 @@ def test_only_the_system_administrator_enters_the_admin(client, persona, sysadmi
 @pytest.mark.parametrize("name", ["accounts:login", "healthz"])
 def test_public_pages_open_without_signing_in(client, db, name):
     assert client.get(reverse(name)).status_code == 200
+
+
+def test_proposals_are_invisible_to_administrators_even_by_query(world, sysadmin, auditor, secadmin, clerk_a):
+    for user in (sysadmin, auditor, secadmin, clerk_a):
+        assert not Proposal.objects.visible_to(user).exists()

@@ -9,7 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         users = seed_demo()
-        self.stdout.write(f"Demo accounts (password: {settings.DEMO_PASSWORD})")
+        self.stdout.write(f"Demo accounts (password of newly created accounts: {settings.DEMO_PASSWORD})")
         self.stdout.write(f"  {'username':<12} {'name':<6} role / department")
         for user in users:
             where = f" / {user.department.name}" if user.department else ""

@@ -6,6 +6,7 @@ class Migration(migrations.Migration):
     """pg_trgm serves similarity and substring search over Chinese titles and texts.
     It is a trusted extension (PostgreSQL 13+), so the database owner may create it."""
 
-    dependencies = [("proposals", "0001_initial")]
+    initial = True
+    dependencies = []
 
     operations = [TrigramExtension()]

@@ -1,0 +1,69 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from proposals import services
+from proposals.models import Category, Proposal, Session
+
+SUGGESTIONS = ["加强科技成果转化平台建设。", "完善科研人员激励机制。"]
+
+
+@pytest.fixture
+def session(db):
+    return Session.objects.create(
+        name="省十四届人大三次会议", level="provincial", term=14, session_no=3,
+        opens_on=datetime.date(2026, 1, 20), closes_on=datetime.date(2026, 1, 25),
+        submission_deadline=timezone.now() + datetime.timedelta(days=30),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def past_session(db):
+    return Session.objects.create(
+        name="省十四届人大二次会议", level="provincial", term=14, session_no=2,
+        opens_on=datetime.date(2025, 1, 20), closes_on=datetime.date(2025, 1, 25),
+        submission_deadline=timezone.now() - datetime.timedelta(days=300),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def category(db):
+    aspect = Category.objects.create(name="经济建设")
+    return Category.objects.create(name="科技创新", parent=aspect)
+
+
+def draft_data(category=None, title="关于加强科技成果转化的建议", body="科技成果转化率不高。为此建议："):
+    return {"title": title, "body": body, "category": category, "hoped_departments": [], "agrees_to_publish": True}
+
+
+@pytest.fixture
+def make_draft(session, category):
+    def make(user, title="关于加强科技成果转化的建议", suggestions=SUGGESTIONS, in_session=None):
+        return services.save_draft(actor=user, session=in_session or session, data=draft_data(category, title),
+                                   suggestions=list(suggestions))  # fmt: skip
+
+    return make
+
+
+@pytest.fixture
+def make_submitted(make_draft):
+    def make(user, title="关于加强科技成果转化的建议", **kwargs):
+        proposal = make_draft(user, title, **kwargs)
+        return services.submit_proposal(proposal, user)
+
+    return make
+
+
+@pytest.fixture
+def submitted(make_submitted, deputy):
+    return make_submitted(deputy)
+
+
+@pytest.fixture
+def accepted(submitted, coordinator):
+    return services.accept_proposal(submitted, coordinator)
+
+
+def reload(proposal):
+    return Proposal.objects.get(pk=proposal.pk)

@@ -1,0 +1,424 @@
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Role
+from accounts.permissions import get_for_user, role_required
+
+from . import services
+from .extraction import extract_suggestions
+from .files import AttachmentKind
+from .filters import ProposalFilter
+from .forms import (
+    AttachmentForm,
+    InviteForm,
+    MergeForm,
+    NotAcceptForm,
+    ProposalForm,
+    ReturnForm,
+    StaffEntryForm,
+    open_sessions,
+)
+from .models import Attachment, CoSigner, Proposal
+from .similarity import similar_proposals
+
+DEPUTY, COORDINATOR = Role.DEPUTY, Role.COORDINATOR
+PAGE_SIZE = 25
+
+
+def get_proposal_for_user(request, pk, *, roles=None):
+    """404 when the user may not see it; 403 when they may see it but `roles` excludes them."""
+    return get_for_user(Proposal.objects.all(), request.user, roles=roles, pk=pk)
+
+
+def fail(request, error, proposal):
+    messages.error(request, error.message)
+    return redirect("proposals:detail", pk=proposal.pk)
+
+
+# --- lists and detail ---------------------------------------------------------------------------
+
+
+@role_required(DEPUTY, COORDINATOR)
+def proposal_list(request):
+    queryset = Proposal.objects.visible_to(request.user).for_list().order_by("-submitted_at", "-id")
+    if request.user.role == DEPUTY:
+        queryset = queryset.order_by("-updated_at", "-id")
+    filterset = ProposalFilter(request.GET or None, queryset=queryset)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "proposals/list.html", {"filter": filterset, "page_obj": page})
+
+
+@login_required
+def proposal_detail(request, pk):
+    proposal = get_proposal_for_user(request, pk)
+    proposal = Proposal.objects.for_detail().with_signer_count().get(pk=proposal.pk)
+    user = request.user
+    is_lead = proposal.lead_deputy.user_id == user.pk
+    my_cosign = next((c for c in proposal.cosigners.all() if c.deputy.user_id == user.pk), None)
+    is_coordinator = user.role == COORDINATOR
+    context = {
+        "proposal": proposal,
+        "is_lead": is_lead,
+        "my_cosign": my_cosign,
+        "is_coordinator": is_coordinator,
+        "events": proposal.events.select_related("actor").order_by("created_at", "id"),
+        "invite_form": InviteForm(),
+        "attachment_form": AttachmentForm(),
+        "return_form": ReturnForm(),
+        "not_accept_form": NotAcceptForm(),
+        "merge_form": MergeForm(),
+        "similar": similar_proposals(proposal.title, proposal.search_text, exclude=proposal.pk, user=user)
+        if is_coordinator or (is_lead and proposal.is_editable)
+        else [],
+        "visible_cosigners": [c for c in proposal.cosigners.all() if is_lead or is_coordinator or c.status == "confirmed"],
+        "withdraw_pending": [
+            c for c in proposal.cosigners.all() if c.status == CoSigner.Status.CONFIRMED and not c.agreed_to_withdraw_at
+        ],
+    }
+    return render(request, "proposals/detail.html", context)
+
+
+# --- drafting ------------------------------------------------------------------------------------
+
+
+def _render_form(request, form, proposal=None, session=None, template="proposals/form.html"):
+    suggestions = form.suggestions if form.is_bound else (
+        list(proposal.suggestions.values_list("text", flat=True)) if proposal else []
+    )  # fmt: skip
+    return render(request, template, {
+        "form": form, "proposal": proposal, "session": session, "suggestions": suggestions or [""],
+    })  # fmt: skip
+
+
+@role_required(DEPUTY)
+def proposal_create(request):
+    """GET shows the form; POST saves a draft (the 提交 button posts to proposal_create_submit)."""
+    session = open_sessions().first()
+    if session is None:
+        messages.warning(request, _("当前没有正在受理建议的会次，请在会议受理期间提交。"))
+        return redirect("proposals:list")
+    form = ProposalForm(request.POST or None, initial={"client_token": uuid.uuid4()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.save_draft(
+                actor=request.user, session=session, data=form.cleaned_data, suggestions=form.suggestions,
+                client_token=form.cleaned_data.get("client_token"),
+            )  # fmt: skip
+        except services.ProposalError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("草稿已保存。"))
+            return redirect("proposals:edit", pk=proposal.pk)
+    return _render_form(request, form, session=session)
+
+
+@require_POST
+@role_required(DEPUTY)
+def proposal_create_submit(request):
+    session = open_sessions().first()
+    form = ProposalForm(request.POST)
+    if session is None:
+        form.add_error(None, _("当前没有正在受理建议的会次，请在会议受理期间提交。"))
+    elif form.is_valid():
+        try:
+            with transaction.atomic():
+                proposal = services.save_draft(
+                    actor=request.user, session=session, data=form.cleaned_data, suggestions=form.suggestions,
+                    client_token=form.cleaned_data.get("client_token"),
+                )  # fmt: skip
+                if proposal.status != Proposal.Status.SUBMITTED:  # not a double click
+                    services.submit_proposal(proposal, request.user)
+        except services.ProposalError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("建议已提交，等待交办机构审查。"))
+            return redirect("proposals:detail", pk=proposal.pk)
+    return _render_form(request, form, session=session)
+
+
+def _editable_proposal(request, pk):
+    proposal = get_proposal_for_user(request, pk, roles=(DEPUTY,))
+    if proposal.lead_deputy.user_id != request.user.pk:
+        raise Http404  # co-signers see it but it is not theirs to edit
+    return proposal
+
+
+@role_required(DEPUTY)
+def proposal_edit(request, pk):
+    proposal = _editable_proposal(request, pk)
+    if not proposal.is_editable:
+        messages.info(request, _("建议已提交，不能再修改。"))
+        return redirect("proposals:detail", pk=proposal.pk)
+    form = ProposalForm(request.POST or None, instance=proposal, initial={"version": proposal.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_draft(
+                actor=request.user, session=proposal.session, data=form.cleaned_data, suggestions=form.suggestions,
+                proposal=proposal, version=form.cleaned_data.get("version"),
+            )  # fmt: skip
+        except services.ProposalError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("proposals:edit", pk=proposal.pk)
+    return _render_form(request, form, proposal=proposal, session=proposal.session)
+
+
+@require_POST
+@role_required(DEPUTY)
+def proposal_edit_submit(request, pk):
+    proposal = _editable_proposal(request, pk)
+    form = ProposalForm(request.POST, instance=proposal)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                services.save_draft(
+                    actor=request.user, session=proposal.session, data=form.cleaned_data,
+                    suggestions=form.suggestions, proposal=proposal, version=form.cleaned_data.get("version"),
+                )  # fmt: skip
+                services.submit_proposal(proposal, request.user)
+        except services.ProposalError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("建议已提交，等待交办机构审查。"))
+            return redirect("proposals:detail", pk=proposal.pk)
+    return _render_form(request, form, proposal=proposal, session=proposal.session)
+
+
+@role_required(COORDINATOR)
+def staff_entry(request):
+    form = StaffEntryForm(request.POST or None, initial={"client_token": uuid.uuid4(), "session": open_sessions().first()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.enter_on_behalf(
+                actor=request.user, deputy=form.cleaned_data["deputy"], session=form.cleaned_data["session"],
+                data=form.cleaned_data, suggestions=form.suggestions, client_token=form.cleaned_data.get("client_token"),
+            )  # fmt: skip
+        except services.ProposalError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("已代录建议，进入待审查队列。"))
+            return redirect("proposals:detail", pk=proposal.pk)
+    return _render_form(request, form, template="proposals/staff_entry.html")
+
+
+@require_POST
+@role_required(DEPUTY, COORDINATOR)
+def extract(request):
+    """htmx: the pasted body → the suggestion list, for the deputy to correct."""
+    suggestions = extract_suggestions(request.POST.get("body", ""))
+    return render(request, "proposals/_suggestions.html", {"suggestions": suggestions or [""], "extracted": True})
+
+
+@require_GET
+@role_required(DEPUTY, COORDINATOR)
+def similar(request):
+    title = request.GET.get("title", "").strip()
+    text = "\n".join([title, *request.GET.getlist("suggestion")])
+    exclude = request.GET.get("exclude")
+    results = similar_proposals(title, text, exclude=int(exclude) if exclude and exclude.isdigit() else None,
+                                user=request.user) if len(title) >= 4 else []  # fmt: skip
+    return render(request, "proposals/_similar.html", {"similar": results})
+
+
+# --- actions on one proposal ----------------------------------------------------------------------
+
+
+@require_POST
+@role_required(DEPUTY)
+def submit(request, pk):
+    proposal = _editable_proposal(request, pk)
+    try:
+        services.submit_proposal(proposal, request.user)
+    except services.ProposalError as error:
+        return fail(request, error, proposal)
+    messages.success(request, _("建议已提交，等待交办机构审查。"))
+    return redirect("proposals:detail", pk=proposal.pk)
+
+
+@require_POST
+@role_required(DEPUTY)
+def invite(request, pk):
+    proposal = get_proposal_for_user(request, pk)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请输入代表姓名。"))
+        return redirect("proposals:detail", pk=proposal.pk)
+    try:
+        deputy = services.find_deputy(form.cleaned_data["name"])
+        services.invite_cosigner(proposal, request.user, deputy)
+    except services.ProposalError as error:
+        return fail(request, error, proposal)
+    messages.success(request, _("已邀请%(name)s代表联名，等待其确认。") % {"name": deputy.name})
+    return redirect("proposals:detail", pk=proposal.pk)
+
+
+def _respond(request, pk, accept):
+    proposal = get_proposal_for_user(request, pk)
+    try:
+        services.respond_to_invitation(proposal, request.user, accept=accept)
+    except services.ProposalError as error:
+        return fail(request, error, proposal)
+    messages.success(request, _("已确认联名。") if accept else _("已谢绝联名。"))
+    return redirect("proposals:detail" if accept else "home", **({"pk": proposal.pk} if accept else {}))
+
+
+@require_POST
+@role_required(DEPUTY)
+def cosign_confirm(request, pk):
+    return _respond(request, pk, True)
+
+
+@require_POST
+@role_required(DEPUTY)
+def cosign_decline(request, pk):
+    return _respond(request, pk, False)
+
+
+@require_POST
+@role_required(DEPUTY)
+def withdraw(request, pk):
+    proposal = get_proposal_for_user(request, pk)
+    try:
+        services.request_withdrawal(proposal, request.user)
+    except services.ProposalError as error:
+        return fail(request, error, proposal)
+    if proposal.status == Proposal.Status.WITHDRAWN:
+        messages.success(request, _("建议已撤回。"))
+    else:
+        messages.info(request, _("已申请撤回，所有联名代表同意后撤回。"))
+    return redirect("proposals:detail", pk=proposal.pk)
+
+
+@require_POST
+@role_required(DEPUTY)
+def withdraw_agree(request, pk):
+    proposal = get_proposal_for_user(request, pk)
+    try:
+        services.agree_to_withdraw(proposal, request.user)
+    except services.ProposalError as error:
+        return fail(request, error, proposal)
+    messages.success(request, _("您已同意撤回。"))
+    return redirect("proposals:detail", pk=proposal.pk)
+
+
+@require_POST
+@role_required(DEPUTY, COORDINATOR)
+def attachment_upload(request, pk):
+    proposal = get_proposal_for_user(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("file", [_("请选择要上传的文件。")])))
+        return redirect("proposals:detail", pk=proposal.pk)
+    try:
+        attachment = services.add_attachment(proposal, request.user, form.cleaned_data["file"])
+    except services.ProposalError as error:
+        return fail(request, error, proposal)
+    messages.success(request, _("已上传附件“%(name)s”。") % {"name": attachment.original_name})
+    return redirect("proposals:detail", pk=proposal.pk)
+
+
+def _attachment_for_user(request, pk):
+    attachment = get_object_or_404(Attachment.objects.select_related("proposal"), pk=pk)
+    get_proposal_for_user(request, attachment.proposal_id)  # 404 unless the proposal is visible
+    return attachment
+
+
+@require_GET
+@login_required
+def attachment_download(request, pk):
+    attachment = _attachment_for_user(request, pk)
+    kind = AttachmentKind(attachment.kind)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=kind.mime_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@role_required(DEPUTY)
+def attachment_delete(request, pk):
+    attachment = _attachment_for_user(request, pk)
+    try:
+        services.remove_attachment(attachment, request.user)
+    except services.ProposalError as error:
+        return fail(request, error, attachment.proposal)
+    messages.success(request, _("已删除附件。"))
+    return redirect("proposals:detail", pk=attachment.proposal_id)
+
+
+# --- review by the office ----------------------------------------------------------------------------
+
+
+@require_POST
+@role_required(COORDINATOR)
+def accept(request, pk):
+    proposal = get_proposal_for_user(request, pk, roles=(COORDINATOR,))
+    try:
+        services.accept_proposal(proposal, request.user)
+    except services.ProposalError as error:
+        return fail(request, error, proposal)
+    messages.success(request, _("已立案，编号为第%(n)s号。") % {"n": proposal.number})
+    return redirect("proposals:detail", pk=proposal.pk)
+
+
+@require_POST
+@role_required(COORDINATOR)
+def return_for_revision(request, pk):
+    proposal = get_proposal_for_user(request, pk, roles=(COORDINATOR,))
+    form = ReturnForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ProposalError(_("请写明需要代表修改完善的内容（最多2000字）。"))
+        services.return_for_revision(proposal, request.user, form.cleaned_data["message"])
+    except services.ProposalError as error:
+        return fail(request, error, proposal)
+    messages.success(request, _("已退回代表修改完善。"))
+    return redirect("proposals:detail", pk=proposal.pk)
+
+
+@require_POST
+@role_required(COORDINATOR)
+def not_accept(request, pk):
+    proposal = get_proposal_for_user(request, pk, roles=(COORDINATOR,))
+    form = NotAcceptForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ProposalError(_("请选择不予立案的理由和处理方式。"))
+        services.not_accept(proposal, request.user, **form.cleaned_data)
+    except services.ProposalError as error:
+        return fail(request, error, proposal)
+    messages.success(request, _("已作不予立案处理。"))
+    return redirect("proposals:detail", pk=proposal.pk)
+
+
+@require_POST
+@role_required(COORDINATOR)
+def merge(request, pk):
+    proposal = get_proposal_for_user(request, pk, roles=(COORDINATOR,))
+    form = MergeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ProposalError(_("请填写要并入的建议号。"))
+        into = Proposal.objects.filter(session=proposal.session, number=form.cleaned_data["number"]).first()
+        if into is None:
+            raise services.ProposalError(
+                _("%(session)s没有第%(n)s号建议。") % {"session": proposal.session.name, "n": form.cleaned_data["number"]}
+            )
+        services.merge_proposals(proposal, into, request.user)
+    except services.ProposalError as error:
+        return fail(request, error, proposal)
+    messages.success(request, _("已并案办理。"))
+    return redirect("proposals:detail", pk=proposal.pk)
