@@ -154,16 +154,26 @@ def demo_data(transactional_db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
-@pytest.fixture
-def job_queue(transactional_db):
-    """Procrastinate's tables are not Django-managed, so a test's flush leaves their rows;
-    tests that queue jobs start and end with an empty queue."""
+def clear_job_queue():
     from django.db import connection
 
-    def clear():
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_periodic_defers RESTART IDENTITY CASCADE")
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_periodic_defers RESTART IDENTITY CASCADE")
 
-    clear()
+
+@pytest.fixture(autouse=True)
+def _jobs_do_not_outlive_their_test(request):
+    """Procrastinate's tables are not Django-managed, so a transactional test's flush
+    leaves their rows behind; empty them after any test that committed."""
+    committed = {"transactional_db", "live_server"} & set(request.fixturenames)
+    if committed:
+        request.getfixturevalue("transactional_db")  # so this teardown runs while the database is open
     yield
-    clear()
+    if committed:
+        clear_job_queue()
+
+
+@pytest.fixture
+def job_queue(transactional_db):
+    """For tests that run the worker: they start with an empty queue."""
+    clear_job_queue()

@@ -89,7 +89,10 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY and DEBUG:
     SECRET_KEY = "local-development-only-" + "x" * 40
 if not DEBUG and (
-    len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or "CHANGE" in SECRET_KEY or len(set(SECRET_KEY)) < 5
+    len(SECRET_KEY) < 50
+    or SECRET_KEY.startswith("django-insecure")
+    or "CHANGE" in SECRET_KEY
+    or len(set(SECRET_KEY)) < 5
 ):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off "

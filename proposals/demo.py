@@ -93,6 +93,13 @@ def seed_demo(password: str | None = None) -> list[User]:
             )
         users.append(user)
 
+    for position, (aspect_name, classes) in enumerate(CATEGORIES.items()):
+        aspect, _ = Category.objects.get_or_create(name=aspect_name, parent=None, defaults={"position": position})
+        for i, name in enumerate(classes):
+            Category.objects.get_or_create(name=name, parent=aspect, defaults={"position": i})
+
+    # The demo session stays open for submissions for 90 days after seeding, so the whole
+    # flow can be tried; a coordinator can change the deadline under 会次与分类.
     session, _ = Session.objects.get_or_create(
         name=SESSION_NAME,
         defaults={
@@ -101,7 +108,7 @@ def seed_demo(password: str | None = None) -> list[User]:
             "session_no": 3,
             "opens_on": datetime.date(2024, 1, 24),
             "closes_on": datetime.date(2024, 1, 28),
-            "submission_deadline": datetime.datetime(2024, 1, 27, 12, 0, tzinfo=tz),
+            "submission_deadline": timezone.now() + datetime.timedelta(days=90),
         },
     )
     deputy = Deputy.objects.get(user__username="deputy")
@@ -114,8 +121,19 @@ def seed_demo(password: str | None = None) -> list[User]:
             status=Proposal.Status.SUBMITTED,
             created_by=deputy.user,
             submitted_at=datetime.datetime(2024, 1, 26, 16, 30, tzinfo=tz),
+            category=Category.objects.get(name="科技创新"),
+            search_text="\n".join([SEED_TITLE, *SEED_SUGGESTIONS]),
         )
         Suggestion.objects.bulk_create(
             Suggestion(proposal=proposal, position=i, text=text) for i, text in enumerate(SEED_SUGGESTIONS, 1)
+        )
+        proposal.hoped_departments.set([departments[0]])
+        ProposalEvent.objects.create(
+            proposal=proposal,
+            kind=ProposalEvent.Kind.SUBMITTED,
+            actor=deputy.user,
+            from_status=Proposal.Status.DRAFT,
+            to_status=Proposal.Status.SUBMITTED,
+            details={"title": SEED_TITLE, "body": SEED_BODY, "suggestions": SEED_SUGGESTIONS},
         )
     return users

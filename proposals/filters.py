@@ -25,11 +25,16 @@ class ProposalFilter(django_filters.FilterSet):
     )
     channel = django_filters.ChoiceFilter(label=_("提交方式"), choices=Proposal.Channel.choices)
     submitted_from = django_filters.DateFilter(
-        label=_("提交日期从"), field_name="submitted_at", lookup_expr="date__gte",
+        label=_("提交日期从"),
+        field_name="submitted_at",
+        lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}),
-    )  # fmt: skip
+    )
     submitted_to = django_filters.DateFilter(
-        label=_("到"), field_name="submitted_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("到"),
+        field_name="submitted_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     ordering = django_filters.OrderingFilter(
         label=_("排序"),

@@ -48,7 +48,9 @@ class ProposalForm(forms.ModelForm):
             "body": forms.Textarea(attrs={"rows": 12}),
             "hoped_departments": forms.CheckboxSelectMultiple,
         }
-        error_messages = {"title": {"required": _("请填写标题。")}}
+        error_messages = {
+            "title": {"required": _("请填写标题。"), "max_length": _("标题最多200字（现为%(show_value)s字）。")}
+        }
         help_texts = {
             "title": _("一事一议。最多200字，保存时自动整理为“关于……的建议”的形式。"),
             "body": _("说明问题和理由。最多20000字。粘贴全文后可自动提取具体建议。"),
@@ -91,7 +93,8 @@ class ProposalForm(forms.ModelForm):
             if len(text) > MAX_SUGGESTION_CHARS:
                 self.add_error(
                     None,
-                    _("第%(i)s条建议超过%(max)s字（现为%(n)s字）。") % {"i": i, "max": MAX_SUGGESTION_CHARS, "n": len(text)},
+                    _("第%(i)s条建议超过%(max)s字（现为%(n)s字）。")
+                    % {"i": i, "max": MAX_SUGGESTION_CHARS, "n": len(text)},
                 )
         return cleaned
 
@@ -108,8 +111,8 @@ class StaffEntryForm(ProposalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["deputy"].queryset = Deputy.objects.filter(is_active=True).select_related("delegation")
-        self.fields["deputy"].label_from_instance = (
-            lambda d: f"{d.name}（{d.delegation.name}）" if d.delegation_id else d.name
+        self.fields["deputy"].label_from_instance = lambda d: (
+            f"{d.name}（{d.delegation.name}）" if d.delegation_id else d.name
         )
         self.fields["category"].required = True
         self.fields["body"].required = True
@@ -137,13 +140,14 @@ class ReturnForm(forms.Form):
 
 class NotAcceptForm(forms.Form):
     reason = forms.ChoiceField(label=_("不予立案理由"), choices=Proposal.NotAcceptedReason.choices)
-    disposition = forms.ChoiceField(
-        label=_("处理方式"), choices=Proposal.Disposition.choices, widget=forms.RadioSelect
-    )
+    disposition = forms.ChoiceField(label=_("处理方式"), choices=Proposal.Disposition.choices, widget=forms.RadioSelect)
     note = forms.CharField(
-        label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False,
+        label=_("说明"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
         help_text=_("理由为“其他”时必填；会告知代表。"),
-    )  # fmt: skip
+    )
 
 
 class MergeForm(forms.Form):
@@ -154,14 +158,37 @@ class AttachmentForm(forms.Form):
     # Empty files are let through to validate_attachment, whose message names the file.
     file = forms.FileField(
         allow_empty_file=True,
-        label=_("附件"), help_text=_("PDF、DOCX、XLSX、JPG、PNG，每个不超过20 MB，每件建议最多10个。")
+        label=_("附件"),
+        help_text=_("PDF、DOCX、XLSX、JPG、PNG，每个不超过20 MB，每件建议最多10个。"),
     )
 
 
 class SessionForm(forms.ModelForm):
     class Meta:
         model = Session
-        exclude = []
+        fields = [
+            "name",
+            "level",
+            "term",
+            "session_no",
+            "period",
+            "opens_on",
+            "closes_on",
+            "submission_deadline",
+            "reply_months",
+            "extended_reply_months",
+            "cohandler_opinion_months",
+            "assign_within_workdays",
+            "sign_for_workdays",
+            "reassign_window_workdays",
+            "rehandling_months",
+            "feedback_window_months",
+            "due_soon_days",
+            "publish_within_workdays",
+            "count_from_close",
+            "cc_congress_office",
+            "cc_government_office",
+        ]
         widgets = {
             "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -13,13 +13,16 @@ def invitations(user):
         CoSigner.objects.filter(deputy__user=user)
         .filter(
             Q(status=CoSigner.Status.INVITED)
-            | Q(status=CoSigner.Status.CONFIRMED, proposal__withdrawal_requested_at__isnull=False,
-                agreed_to_withdraw_at__isnull=True)
+            | Q(
+                status=CoSigner.Status.CONFIRMED,
+                proposal__withdrawal_requested_at__isnull=False,
+                agreed_to_withdraw_at__isnull=True,
+            )
         )
         .exclude(proposal__status__in=(Proposal.Status.WITHDRAWN, Proposal.Status.NOT_ACCEPTED))
         .select_related("proposal__lead_deputy", "proposal__session")
         .order_by("-invited_at")[:PANEL_SIZE]
-    )  # fmt: skip
+    )
 
 
 def my_proposals(user):

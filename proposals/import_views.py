@@ -39,9 +39,7 @@ def import_page(request):
                 messages.info(request, _("文件较大，已转入后台处理，请在本页查看进度。"))
             return redirect("proposals:import_batch", pk=batch.pk)
     batches = ImportBatch.objects.select_related("uploaded_by").defer("errors")[:RECENT_BATCHES]
-    return render(
-        request, "proposals/import.html", {"form": form, "batches": batches, "columns": importing.COLUMNS}
-    )
+    return render(request, "proposals/import.html", {"form": form, "batches": batches, "columns": importing.COLUMNS})
 
 
 @role_required(Role.COORDINATOR)

@@ -737,7 +737,14 @@ def _validate_row(row, directory, errors):
 
 
 _COMPARED_FIELDS = (
-    "id", "session_id", "external_number", "title", "body", "lead_deputy_id", "category_id", "agrees_to_publish"
+    "id",
+    "session_id",
+    "external_number",
+    "title",
+    "body",
+    "lead_deputy_id",
+    "category_id",
+    "agrees_to_publish",
 )
 
 
@@ -882,15 +889,23 @@ class _ProgressWriter:
     def __init__(self, batch_id):
         self.batch_id = batch_id
         self.connection = None
+        self.broken = False
 
     def __call__(self, processed_rows):
-        if self.connection is None:
-            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {ImportBatch._meta.db_table} SET processed_rows = %s WHERE id = %s",  # noqa: S608
-                [processed_rows, self.batch_id],
-            )
+        if self.broken:
+            return
+        try:
+            if self.connection is None:
+                self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {ImportBatch._meta.db_table} SET processed_rows = %s WHERE id = %s",  # noqa: S608
+                    [processed_rows, self.batch_id],
+                )
+        except Exception:
+            # Progress is only for show: a busy connection pool must not fail the import.
+            logger.warning("import batch %s: progress not written", self.batch_id, exc_info=True)
+            self.broken = True
 
     def close(self):
         if self.connection is not None:
@@ -924,8 +939,13 @@ def process_batch(batch_id: int) -> bool:
         ImportBatch.objects.filter(pk=batch_id).update(total_rows=total)
         validation = validate_rows(rows, report=lambda done: progress(done * half // total))
         if validation.errors:
-            _finish(batch_id, Status.INVALID, processed_rows=total, errors=validation.errors,
-                    unchanged_count=validation.unchanged)  # fmt: skip
+            _finish(
+                batch_id,
+                Status.INVALID,
+                processed_rows=total,
+                errors=validation.errors,
+                unchanged_count=validation.unchanged,
+            )
             return True
         with transaction.atomic():
             created = import_rows(
@@ -934,21 +954,35 @@ def process_batch(batch_id: int) -> bool:
                 batch_id=batch_id,
                 report=lambda done: progress(half + done * (total - half) // total),
             )
-            _finish(batch_id, Status.DONE, processed_rows=total, created_count=len(created),
-                    unchanged_count=validation.unchanged, errors=[])  # fmt: skip
+            _finish(
+                batch_id,
+                Status.DONE,
+                processed_rows=total,
+                created_count=len(created),
+                unchanged_count=validation.unchanged,
+                errors=[],
+            )
     except ImportFileError as error:
         _finish(batch_id, Status.INVALID, errors=_file_error(error.message))
     except IntegrityError:
         # Another batch imported some of the same external numbers after this one validated.
-        _finish(batch_id, Status.FAILED, errors=_file_error(
-            _("导入时发现其他批次刚刚导入了相同外部编号的建议，本批次没有导入任何建议。请重新上传此文件："
-              "已导入的行会被识别为“已存在未变”。")
-        ))  # fmt: skip
+        _finish(
+            batch_id,
+            Status.FAILED,
+            errors=_file_error(
+                _(
+                    "导入时发现其他批次刚刚导入了相同外部编号的建议，本批次没有导入任何建议。请重新上传此文件："
+                    "已导入的行会被识别为“已存在未变”。"
+                )
+            ),
+        )
     except Exception:
         logger.exception("import batch %s failed", batch_id)
-        _finish(batch_id, Status.FAILED, errors=_file_error(
-            _("导入时发生系统错误，没有导入任何建议。请稍后重试，或联系系统管理员。")
-        ))  # fmt: skip
+        _finish(
+            batch_id,
+            Status.FAILED,
+            errors=_file_error(_("导入时发生系统错误，没有导入任何建议。请稍后重试，或联系系统管理员。")),
+        )
     finally:
         progress.close()
     return True

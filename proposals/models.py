@@ -83,9 +83,7 @@ class Category(models.Model):
         verbose_name_plural = _("分类")
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="category_name_unique_in_parent"),
-            models.UniqueConstraint(
-                fields=["name"], condition=Q(parent__isnull=True), name="aspect_name_unique"
-            ),
+            models.UniqueConstraint(fields=["name"], condition=Q(parent__isnull=True), name="aspect_name_unique"),
         ]
 
     def __str__(self):
@@ -241,6 +239,20 @@ class Proposal(models.Model):
     @property
     def quoted_title(self):
         return f"《{self.title}》"
+
+    NEXT_STEPS = {
+        Status.DRAFT: _("完善后提交"),
+        Status.SUBMITTED: _("等待交办机构审查"),
+        Status.RETURNED: _("按修改意见完善后重新提交"),
+        Status.ACCEPTED: _("等待交办承办单位"),
+        Status.NOT_ACCEPTED: "",
+        Status.WITHDRAWN: "",
+    }
+
+    @property
+    def next_step(self):
+        """What happens next, as the deputy's home page and list say it."""
+        return self.NEXT_STEPS[self.status]
 
     @property
     def is_editable(self):
@@ -411,5 +423,3 @@ class ImportBatch(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.INVALID, self.Status.DONE, self.Status.FAILED)
-
-

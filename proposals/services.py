@@ -8,7 +8,7 @@ writes one ProposalEvent, and tells people on commit.
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError
@@ -147,7 +147,7 @@ def submit_proposal(proposal, actor, *, now=None):
         raise ProposalError(_("请选择建议分类。"))
     # Revisions the office asked for may come after the deadline; new proposals may not.
     if proposal.status == Status.DRAFT and now > proposal.session.submission_deadline:
-        deadline = formats.date_format(timezone.localtime(proposal.session.submission_deadline), "Y年n月j日 H:i")
+        deadline = formats.date_format(timezone.localtime(proposal.session.submission_deadline), "DATETIME_FORMAT")
         raise ProposalError(
             _("%(session)s的建议提交截止时间（%(deadline)s）已过，不能再提交。如有特殊情况请联系交办机构。")
             % {"session": proposal.session.name, "deadline": deadline}
@@ -168,17 +168,31 @@ def enter_on_behalf(*, actor, deputy, session, data, suggestions, client_token=N
         return existing
     now = timezone.now()
     proposal = Proposal.objects.create(
-        session=session, lead_deputy=deputy, created_by=actor, client_token=client_token,
-        title=data["title"], body=data["body"], category=data.get("category"),
-        agrees_to_publish=data.get("agrees_to_publish", True), channel=Proposal.Channel.PAPER,
-        status=Status.SUBMITTED, submitted_at=now, search_text=_search_text(data["title"], suggestions),
-    )  # fmt: skip
+        session=session,
+        lead_deputy=deputy,
+        created_by=actor,
+        client_token=client_token,
+        title=data["title"],
+        body=data["body"],
+        category=data.get("category"),
+        agrees_to_publish=data.get("agrees_to_publish", True),
+        channel=Proposal.Channel.PAPER,
+        status=Status.SUBMITTED,
+        submitted_at=now,
+        search_text=_search_text(data["title"], suggestions),
+    )
     Suggestion.objects.bulk_create(
         Suggestion(proposal=proposal, position=i, text=text) for i, text in enumerate(suggestions, 1)
     )
     proposal.hoped_departments.set(data.get("hoped_departments") or [])
-    log(proposal, Kind.ENTERED_BY_STAFF, actor, new=Status.SUBMITTED, message=_("根据代表纸质建议录入"),
-        **_snapshot(proposal))  # fmt: skip
+    log(
+        proposal,
+        Kind.ENTERED_BY_STAFF,
+        actor,
+        new=Status.SUBMITTED,
+        message=_("根据代表纸质建议录入"),
+        **_snapshot(proposal),
+    )
     notify([deputy.user], _("工作人员已为您录入建议%(title)s。") % {"title": proposal.quoted_title}, _url(proposal))
     return proposal
 
@@ -251,8 +265,11 @@ def respond_to_invitation(proposal, actor, *, accept):
     cosigner.save(update_fields=["status", "responded_at"])
     log(proposal, Kind.COSIGNER_CONFIRMED if accept else Kind.COSIGNER_DECLINED, actor, deputy=cosigner.deputy.name)
     message = _("%(name)s代表已确认联名建议%(title)s。") if accept else _("%(name)s代表谢绝联名建议%(title)s。")
-    notify([proposal.lead_deputy.user], message % {"name": cosigner.deputy.name, "title": proposal.quoted_title},
-           _url(proposal))  # fmt: skip
+    notify(
+        [proposal.lead_deputy.user],
+        message % {"name": cosigner.deputy.name, "title": proposal.quoted_title},
+        _url(proposal),
+    )
     return cosigner
 
 
@@ -325,9 +342,13 @@ def add_attachment(proposal, actor, uploaded):
 
     stored = default_storage.save(random_storage_name(kind), uploaded)
     attachment = Attachment.objects.create(
-        proposal=proposal, file=stored, original_name=safe_download_name(uploaded.name, kind), kind=kind.key,
-        size=uploaded.size, uploaded_by=actor,
-    )  # fmt: skip
+        proposal=proposal,
+        file=stored,
+        original_name=safe_download_name(uploaded.name, kind),
+        kind=kind.key,
+        size=uploaded.size,
+        uploaded_by=actor,
+    )
     log(proposal, Kind.ATTACHMENT_ADDED, actor, name=attachment.original_name)
     return attachment
 
@@ -358,8 +379,9 @@ def accept_proposal(proposal, actor):
     _require_coordinator(actor)
     session = Session.objects.select_for_update().get(pk=proposal.session_id)
     number = session.last_number + 1
-    old = _transition(proposal, (Status.SUBMITTED,), Status.ACCEPTED, number=number, accepted_at=timezone.now(),
-                      review_message="")  # fmt: skip
+    old = _transition(
+        proposal, (Status.SUBMITTED,), Status.ACCEPTED, number=number, accepted_at=timezone.now(), review_message=""
+    )
     Session.objects.filter(pk=session.pk).update(last_number=number)
     log(proposal, Kind.ACCEPTED, actor, old=old, new=Status.ACCEPTED, number=number)
     notify(
@@ -398,17 +420,34 @@ def not_accept(proposal, actor, *, reason, note, disposition):
     if reason == Proposal.NotAcceptedReason.OTHER and not note:
         raise ProposalError(_("理由为“其他”时，请写明具体理由。"))
     reason_label = Proposal.NotAcceptedReason(reason).label
-    old = _transition(proposal, (Status.SUBMITTED,), Status.NOT_ACCEPTED, not_accepted_reason=reason,
-                      disposition=disposition, review_message=note)  # fmt: skip
-    log(proposal, Kind.NOT_ACCEPTED, actor, old=old, new=Status.NOT_ACCEPTED, message=note,
-        reason=reason, disposition=disposition)  # fmt: skip
+    old = _transition(
+        proposal,
+        (Status.SUBMITTED,),
+        Status.NOT_ACCEPTED,
+        not_accepted_reason=reason,
+        disposition=disposition,
+        review_message=note,
+    )
+    log(
+        proposal,
+        Kind.NOT_ACCEPTED,
+        actor,
+        old=old,
+        new=Status.NOT_ACCEPTED,
+        message=note,
+        reason=reason,
+        disposition=disposition,
+    )
     notify(
         _signer_users(proposal),
         _("您的建议%(title)s不予立案（%(reason)s），%(disposition)s。")
-        % {"title": proposal.quoted_title, "reason": reason_label,
-           "disposition": Proposal.Disposition(disposition).label},
+        % {
+            "title": proposal.quoted_title,
+            "reason": reason_label,
+            "disposition": Proposal.Disposition(disposition).label,
+        },
         _url(proposal),
-    )  # fmt: skip
+    )
     return proposal
 
 

@@ -25,7 +25,9 @@ def similar_proposals(title, text, *, user, exclude=None, limit=5):
         queryset = queryset.exclude(pk=exclude)
     return list(
         queryset.filter(Q(title__trigram_similar=title) | Q(search_text__trigram_similar=text or title))
-        .annotate(similarity=Greatest(TrigramSimilarity("title", title), TrigramSimilarity("search_text", text or title)))
+        .annotate(
+            similarity=Greatest(TrigramSimilarity("title", title), TrigramSimilarity("search_text", text or title))
+        )
         .select_related("session", "lead_deputy")
         .order_by("-similarity", "-id")[:limit]
     )

@@ -78,7 +78,9 @@ def proposal_detail(request, pk):
         "similar": similar_proposals(proposal.title, proposal.search_text, exclude=proposal.pk, user=user)
         if is_coordinator or (is_lead and proposal.is_editable)
         else [],
-        "visible_cosigners": [c for c in proposal.cosigners.all() if is_lead or is_coordinator or c.status == "confirmed"],
+        "visible_cosigners": [
+            c for c in proposal.cosigners.all() if is_lead or is_coordinator or c.status == "confirmed"
+        ],
         "withdraw_pending": [
             c for c in proposal.cosigners.all() if c.status == CoSigner.Status.CONFIRMED and not c.agreed_to_withdraw_at
         ],
@@ -90,12 +92,21 @@ def proposal_detail(request, pk):
 
 
 def _render_form(request, form, proposal=None, session=None, template="proposals/form.html"):
-    suggestions = form.suggestions if form.is_bound else (
-        list(proposal.suggestions.values_list("text", flat=True)) if proposal else []
-    )  # fmt: skip
-    return render(request, template, {
-        "form": form, "proposal": proposal, "session": session, "suggestions": suggestions or [""],
-    })  # fmt: skip
+    suggestions = (
+        form.suggestions
+        if form.is_bound
+        else (list(proposal.suggestions.values_list("text", flat=True)) if proposal else [])
+    )
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "proposal": proposal,
+            "session": session,
+            "suggestions": suggestions or [""],
+        },
+    )
 
 
 @role_required(DEPUTY)
@@ -109,9 +120,12 @@ def proposal_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.save_draft(
-                actor=request.user, session=session, data=form.cleaned_data, suggestions=form.suggestions,
+                actor=request.user,
+                session=session,
+                data=form.cleaned_data,
+                suggestions=form.suggestions,
                 client_token=form.cleaned_data.get("client_token"),
-            )  # fmt: skip
+            )
         except services.ProposalError as error:
             form.add_error(None, error.message)
         else:
@@ -131,9 +145,12 @@ def proposal_create_submit(request):
         try:
             with transaction.atomic():
                 proposal = services.save_draft(
-                    actor=request.user, session=session, data=form.cleaned_data, suggestions=form.suggestions,
+                    actor=request.user,
+                    session=session,
+                    data=form.cleaned_data,
+                    suggestions=form.suggestions,
                     client_token=form.cleaned_data.get("client_token"),
-                )  # fmt: skip
+                )
                 if proposal.status != Proposal.Status.SUBMITTED:  # not a double click
                     services.submit_proposal(proposal, request.user)
         except services.ProposalError as error:
@@ -161,9 +178,13 @@ def proposal_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.save_draft(
-                actor=request.user, session=proposal.session, data=form.cleaned_data, suggestions=form.suggestions,
-                proposal=proposal, version=form.cleaned_data.get("version"),
-            )  # fmt: skip
+                actor=request.user,
+                session=proposal.session,
+                data=form.cleaned_data,
+                suggestions=form.suggestions,
+                proposal=proposal,
+                version=form.cleaned_data.get("version"),
+            )
         except services.ProposalError as error:
             form.add_error(None, error.message)
         else:
@@ -181,9 +202,13 @@ def proposal_edit_submit(request, pk):
         try:
             with transaction.atomic():
                 services.save_draft(
-                    actor=request.user, session=proposal.session, data=form.cleaned_data,
-                    suggestions=form.suggestions, proposal=proposal, version=form.cleaned_data.get("version"),
-                )  # fmt: skip
+                    actor=request.user,
+                    session=proposal.session,
+                    data=form.cleaned_data,
+                    suggestions=form.suggestions,
+                    proposal=proposal,
+                    version=form.cleaned_data.get("version"),
+                )
                 services.submit_proposal(proposal, request.user)
         except services.ProposalError as error:
             form.add_error(None, error.message)
@@ -195,13 +220,19 @@ def proposal_edit_submit(request, pk):
 
 @role_required(COORDINATOR)
 def staff_entry(request):
-    form = StaffEntryForm(request.POST or None, initial={"client_token": uuid.uuid4(), "session": open_sessions().first()})
+    form = StaffEntryForm(
+        request.POST or None, initial={"client_token": uuid.uuid4(), "session": open_sessions().first()}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.enter_on_behalf(
-                actor=request.user, deputy=form.cleaned_data["deputy"], session=form.cleaned_data["session"],
-                data=form.cleaned_data, suggestions=form.suggestions, client_token=form.cleaned_data.get("client_token"),
-            )  # fmt: skip
+                actor=request.user,
+                deputy=form.cleaned_data["deputy"],
+                session=form.cleaned_data["session"],
+                data=form.cleaned_data,
+                suggestions=form.suggestions,
+                client_token=form.cleaned_data.get("client_token"),
+            )
         except services.ProposalError as error:
             form.add_error(None, error.message)
         else:
@@ -224,8 +255,13 @@ def similar(request):
     title = request.GET.get("title", "").strip()
     text = "\n".join([title, *request.GET.getlist("suggestion")])
     exclude = request.GET.get("exclude")
-    results = similar_proposals(title, text, exclude=int(exclude) if exclude and exclude.isdigit() else None,
-                                user=request.user) if len(title) >= 4 else []  # fmt: skip
+    results = (
+        similar_proposals(
+            title, text, exclude=int(exclude) if exclude and exclude.isdigit() else None, user=request.user
+        )
+        if len(title) >= 4
+        else []
+    )
     return render(request, "proposals/_similar.html", {"similar": results})
 
 
@@ -415,7 +451,8 @@ def merge(request, pk):
         into = Proposal.objects.filter(session=proposal.session, number=form.cleaned_data["number"]).first()
         if into is None:
             raise services.ProposalError(
-                _("%(session)s没有第%(n)s号建议。") % {"session": proposal.session.name, "n": form.cleaned_data["number"]}
+                _("%(session)s没有第%(n)s号建议。")
+                % {"session": proposal.session.name, "n": form.cleaned_data["number"]}
             )
         services.merge_proposals(proposal, into, request.user)
     except services.ProposalError as error:

@@ -53,8 +53,11 @@ def test_a_proposal_goes_from_pasted_text_to_number_one(page, live_server, demo_
 
     proposal = Proposal.objects.get(title=TITLE)
     assert list(proposal.suggestions.values_list("text", flat=True)) == [
-        SEED_SUGGESTIONS[0], SEED_SUGGESTIONS[1], "聚焦人才，厚植科教优势转化的中坚力量。", SEED_SUGGESTIONS[3],
-    ]  # fmt: skip
+        SEED_SUGGESTIONS[0],
+        SEED_SUGGESTIONS[1],
+        "聚焦人才，厚植科教优势转化的中坚力量。",
+        SEED_SUGGESTIONS[3],
+    ]
 
     page.get_by_role("link", name="查看建议（联名、附件）").click()
     page.get_by_label("代表姓名").fill("刘晓梅")

@@ -79,20 +79,27 @@ LEAD_ONLY = {"proposals:edit", "proposals:edit_submit", "proposals:submit"}
 def world(deputy, cosigner, coordinator, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     session = Session.objects.create(
-        name="省十四届人大三次会议", level="provincial", term=14, session_no=3,
-        opens_on=datetime.date(2026, 1, 20), closes_on=datetime.date(2026, 1, 25),
+        name="省十四届人大三次会议",
+        level="provincial",
+        term=14,
+        session_no=3,
+        opens_on=datetime.date(2026, 1, 20),
+        closes_on=datetime.date(2026, 1, 25),
         submission_deadline=timezone.now() + datetime.timedelta(days=30),
-    )  # fmt: skip
+    )
     category = Category.objects.create(name="科技创新", parent=Category.objects.create(name="经济建设"))
     proposal = services.save_draft(
-        actor=deputy, session=session, suggestions=["一条建议。"],
+        actor=deputy,
+        session=session,
+        suggestions=["一条建议。"],
         data={"title": "关于测试权限的建议", "body": "正文", "category": category},
-    )  # fmt: skip
+    )
     services.invite_cosigner(proposal, deputy, cosigner.deputy)
     services.respond_to_invitation(proposal, cosigner, accept=True)
     stored = default_storage.save("attachments/x.pdf", ContentFile(b"%PDF-1.4\n"))
-    attachment = Attachment.objects.create(proposal=proposal, file=stored, original_name="x.pdf", kind="pdf", size=9,
-                                           uploaded_by=deputy)  # fmt: skip
+    attachment = Attachment.objects.create(
+        proposal=proposal, file=stored, original_name="x.pdf", kind="pdf", size=9, uploaded_by=deputy
+    )
     batch = ImportBatch.objects.create(file="imports/x.xlsx", original_name="x.xlsx", uploaded_by=coordinator)
     return {"proposal": proposal, "attachment": attachment, "session": session, "category": category, "batch": batch}
 
@@ -128,9 +135,11 @@ def admin_urls(sysadmin):
             continue
         prefix = f"admin:{meta.app_label}_{meta.model_name}"
         urls += [reverse(f"{prefix}_changelist"), reverse(f"{prefix}_add")]
-    urls += [reverse("admin:accounts_user_change", args=[sysadmin.pk]),
-             reverse("admin:accounts_user_history", args=[sysadmin.pk]),
-             reverse("admin:accounts_user_delete", args=[sysadmin.pk])]  # fmt: skip
+    urls += [
+        reverse("admin:accounts_user_change", args=[sysadmin.pk]),
+        reverse("admin:accounts_user_history", args=[sysadmin.pk]),
+        reverse("admin:accounts_user_delete", args=[sysadmin.pk]),
+    ]
     return urls
 
 
@@ -147,12 +156,12 @@ def test_anonymous_visitors_are_sent_to_login(client, world, name):
 
 
 def expected_status(persona_name, persona, name):
-    method, roles, obj_kind = URLS[name]
+    _method, roles, obj_kind = URLS[name]
     if persona.role not in roles:
         return 403
-    if obj_kind in ("proposal", "attachment"):
-        if persona_name not in SEES_PROPOSAL or (name in LEAD_ONLY and persona_name != "deputy"):
-            return 404
+    hidden = persona_name not in SEES_PROPOSAL or (name in LEAD_ONLY and persona_name != "deputy")
+    if obj_kind in ("proposal", "attachment") and hidden:
+        return 404
     return "ok"
 
 

@@ -12,19 +12,27 @@ SUGGESTIONS = ["加强科技成果转化平台建设。", "完善科研人员激
 @pytest.fixture
 def session(db):
     return Session.objects.create(
-        name="省十四届人大三次会议", level="provincial", term=14, session_no=3,
-        opens_on=datetime.date(2026, 1, 20), closes_on=datetime.date(2026, 1, 25),
+        name="省十四届人大三次会议",
+        level="provincial",
+        term=14,
+        session_no=3,
+        opens_on=datetime.date(2026, 1, 20),
+        closes_on=datetime.date(2026, 1, 25),
         submission_deadline=timezone.now() + datetime.timedelta(days=30),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
 def past_session(db):
     return Session.objects.create(
-        name="省十四届人大二次会议", level="provincial", term=14, session_no=2,
-        opens_on=datetime.date(2025, 1, 20), closes_on=datetime.date(2025, 1, 25),
+        name="省十四届人大二次会议",
+        level="provincial",
+        term=14,
+        session_no=2,
+        opens_on=datetime.date(2025, 1, 20),
+        closes_on=datetime.date(2025, 1, 25),
         submission_deadline=timezone.now() - datetime.timedelta(days=300),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -40,8 +48,9 @@ def draft_data(category=None, title="关于加强科技成果转化的建议", b
 @pytest.fixture
 def make_draft(session, category):
     def make(user, title="关于加强科技成果转化的建议", suggestions=SUGGESTIONS, in_session=None):
-        return services.save_draft(actor=user, session=in_session or session, data=draft_data(category, title),
-                                   suggestions=list(suggestions))  # fmt: skip
+        return services.save_draft(
+            actor=user, session=in_session or session, data=draft_data(category, title), suggestions=list(suggestions)
+        )
 
     return make
 

@@ -143,16 +143,16 @@ def test_a_small_file_is_imported_in_the_request(client, importer, catalogue):
 
 def test_an_invalid_file_shows_every_error_escaped_and_imports_nothing(client, importer, catalogue):
     client.force_login(importer)
-    rows = [proposal_row(1, lead="<script>alert(1)</script>"), proposal_row(2, title="")]
-    response = upload(client, make_xlsx(rows), name="<b>坏</b>.xlsx")
+    rows = [proposal_row(1, lead="<script>x</script>"), proposal_row(2, title="")]
+    response = upload(client, make_xlsx(rows), name="<b>坏.xlsx")
 
     page = client.get(response.url).content.decode()
     assert "校验未通过" in page
     assert "<td>第2行</td>" in page and "<td>领衔代表</td>" in page
     assert "<td>第3行</td>" in page and "请填写标题。" in page
-    assert "<script>alert(1)</script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "&lt;b&gt;坏&lt;/b&gt;.xlsx" in page
+    assert "<script>x</script>" not in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "&lt;b&gt;坏.xlsx" in page
     assert Proposal.objects.count() == 0
 
 

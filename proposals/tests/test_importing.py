@@ -409,7 +409,6 @@ def test_a_file_over_the_row_limit_is_refused(catalogue, monkeypatch):
         importing.read_rows(make_xlsx([proposal_row(n) for n in range(1, 5)]))
 
 
-
 def test_progress_is_committed_on_its_own_outside_the_import_transaction(transactional_db, importer):
     from django.db import transaction
 

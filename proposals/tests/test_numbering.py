@@ -9,8 +9,9 @@ from proposals import services
 from proposals.models import Proposal, Session
 
 
-def test_twenty_simultaneous_acceptances_get_numbers_one_to_twenty(transactional_db, make_submitted, deputy,
-                                                                    coordinator):
+def test_twenty_simultaneous_acceptances_get_numbers_one_to_twenty(
+    transactional_db, make_submitted, deputy, coordinator
+):
     proposals = [make_submitted(deputy, f"关于第{i}项工作的建议") for i in range(20)]
     start = threading.Barrier(20)
     errors = []

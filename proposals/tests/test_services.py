@@ -34,8 +34,14 @@ def test_a_deputy_saves_a_draft_with_ordered_suggestions(make_draft, deputy):
 
 def test_saving_changes_replaces_the_suggestions_and_bumps_the_version(make_draft, deputy, category):
     proposal = make_draft(deputy)
-    services.save_draft(actor=deputy, session=proposal.session, data=draft_data(category), suggestions=["只有一条。"],
-                        proposal=proposal, version=proposal.version)  # fmt: skip
+    services.save_draft(
+        actor=deputy,
+        session=proposal.session,
+        data=draft_data(category),
+        suggestions=["只有一条。"],
+        proposal=proposal,
+        version=proposal.version,
+    )
     proposal = reload(proposal)
     assert list(proposal.suggestions.values_list("text", flat=True)) == ["只有一条。"]
     assert proposal.version == 2
@@ -44,20 +50,34 @@ def test_saving_changes_replaces_the_suggestions_and_bumps_the_version(make_draf
 
 def test_a_stale_edit_is_refused_and_does_not_overwrite_the_newer_one(make_draft, deputy, category):
     proposal = make_draft(deputy)
-    services.save_draft(actor=deputy, session=proposal.session, data=draft_data(category, "关于第一次修改的建议"),
-                        suggestions=["新的。"], proposal=proposal, version=1)  # fmt: skip
+    services.save_draft(
+        actor=deputy,
+        session=proposal.session,
+        data=draft_data(category, "关于第一次修改的建议"),
+        suggestions=["新的。"],
+        proposal=proposal,
+        version=1,
+    )
     with pytest.raises(services.ProposalError, match="已被修改"):
-        services.save_draft(actor=deputy, session=proposal.session, data=draft_data(category, "关于旧页面的建议"),
-                            suggestions=["旧的。"], proposal=proposal, version=1)  # fmt: skip
+        services.save_draft(
+            actor=deputy,
+            session=proposal.session,
+            data=draft_data(category, "关于旧页面的建议"),
+            suggestions=["旧的。"],
+            proposal=proposal,
+            version=1,
+        )
     assert reload(proposal).title == "关于第一次修改的建议"
 
 
 def test_the_same_form_sent_twice_creates_one_proposal(session, deputy, category):
     token = uuid.uuid4()
-    first = services.save_draft(actor=deputy, session=session, data=draft_data(category), suggestions=SUGGESTIONS,
-                                client_token=token)  # fmt: skip
-    second = services.save_draft(actor=deputy, session=session, data=draft_data(category), suggestions=SUGGESTIONS,
-                                 client_token=token)  # fmt: skip
+    first = services.save_draft(
+        actor=deputy, session=session, data=draft_data(category), suggestions=SUGGESTIONS, client_token=token
+    )
+    second = services.save_draft(
+        actor=deputy, session=session, data=draft_data(category), suggestions=SUGGESTIONS, client_token=token
+    )
     assert first.pk == second.pk
     assert Proposal.objects.count() == 1
 
@@ -65,8 +85,14 @@ def test_the_same_form_sent_twice_creates_one_proposal(session, deputy, category
 def test_only_the_lead_deputy_edits_a_draft(make_draft, deputy, cosigner, category):
     proposal = make_draft(deputy)
     with pytest.raises(services.ProposalError, match="只有领衔代表"):
-        services.save_draft(actor=cosigner, session=proposal.session, data=draft_data(category), suggestions=["x"],
-                            proposal=proposal, version=proposal.version)  # fmt: skip
+        services.save_draft(
+            actor=cosigner,
+            session=proposal.session,
+            data=draft_data(category),
+            suggestions=["x"],
+            proposal=proposal,
+            version=proposal.version,
+        )
 
 
 def test_submitting_moves_a_draft_to_review_and_records_a_snapshot(make_draft, deputy):
@@ -115,8 +141,9 @@ def test_a_proposal_returned_for_revision_can_be_resubmitted_after_the_deadline(
 
 
 def test_staff_enter_a_paper_proposal_straight_into_review(session, coordinator, deputy, category):
-    proposal = services.enter_on_behalf(actor=coordinator, deputy=deputy.deputy, session=session,
-                                        data=draft_data(category), suggestions=SUGGESTIONS)  # fmt: skip
+    proposal = services.enter_on_behalf(
+        actor=coordinator, deputy=deputy.deputy, session=session, data=draft_data(category), suggestions=SUGGESTIONS
+    )
     assert proposal.status == Status.SUBMITTED
     assert proposal.channel == Proposal.Channel.PAPER
     assert proposal.created_by == coordinator
@@ -127,8 +154,9 @@ def test_staff_enter_a_paper_proposal_straight_into_review(session, coordinator,
 
 def test_only_coordinators_enter_proposals_on_behalf_of_deputies(session, clerk_a, deputy, category):
     with pytest.raises(services.ProposalError, match="只有交办机构"):
-        services.enter_on_behalf(actor=clerk_a, deputy=deputy.deputy, session=session, data=draft_data(category),
-                                 suggestions=SUGGESTIONS)  # fmt: skip
+        services.enter_on_behalf(
+            actor=clerk_a, deputy=deputy.deputy, session=session, data=draft_data(category), suggestions=SUGGESTIONS
+        )
 
 
 # --- co-signing ---------------------------------------------------------------------------------
@@ -194,8 +222,9 @@ def test_a_proposal_without_co_signers_is_withdrawn_at_once(submitted, deputy):
     assert reload(submitted).status == Status.WITHDRAWN
 
 
-def test_a_joint_proposal_is_withdrawn_only_when_every_confirmed_co_signer_agrees(submitted, deputy, cosigner,
-                                                                                   outsider_deputy):
+def test_a_joint_proposal_is_withdrawn_only_when_every_confirmed_co_signer_agrees(
+    submitted, deputy, cosigner, outsider_deputy
+):
     for other in (cosigner, outsider_deputy):
         services.invite_cosigner(submitted, deputy, other.deputy)
         services.respond_to_invitation(submitted, other, accept=True)
@@ -207,8 +236,12 @@ def test_a_joint_proposal_is_withdrawn_only_when_every_confirmed_co_signer_agree
         services.agree_to_withdraw(submitted, cosigner)
     services.agree_to_withdraw(submitted, outsider_deputy)
     assert reload(submitted).status == Status.WITHDRAWN
-    assert kinds(submitted)[-4:] == [Kind.WITHDRAWAL_REQUESTED, Kind.WITHDRAWAL_AGREED, Kind.WITHDRAWAL_AGREED,
-                                     Kind.WITHDRAWN]  # fmt: skip
+    assert kinds(submitted)[-4:] == [
+        Kind.WITHDRAWAL_REQUESTED,
+        Kind.WITHDRAWAL_AGREED,
+        Kind.WITHDRAWAL_AGREED,
+        Kind.WITHDRAWN,
+    ]
 
 
 def test_only_the_lead_deputy_asks_to_withdraw(submitted, cosigner, deputy):
@@ -221,8 +254,9 @@ def test_only_the_lead_deputy_asks_to_withdraw(submitted, cosigner, deputy):
 # --- review --------------------------------------------------------------------------------------
 
 
-def test_accepting_gives_the_next_number_of_the_session_and_tells_the_signers(make_submitted, deputy, coordinator,
-                                                                               django_capture_on_commit_callbacks):
+def test_accepting_gives_the_next_number_of_the_session_and_tells_the_signers(
+    make_submitted, deputy, coordinator, django_capture_on_commit_callbacks
+):
     first, second = make_submitted(deputy, "关于第一件的建议"), make_submitted(deputy, "关于第二件的建议")
     with django_capture_on_commit_callbacks(execute=True):
         services.accept_proposal(second, coordinator)
@@ -239,11 +273,18 @@ def test_accepting_gives_the_next_number_of_the_session_and_tells_the_signers(ma
 
 def test_numbers_are_counted_per_session(make_submitted, deputy, coordinator, session):
     other_session = Session.objects.create(
-        name="省十四届人大四次会议", level="provincial", term=14, session_no=4, opens_on=session.opens_on,
-        closes_on=session.closes_on, submission_deadline=session.submission_deadline,
-    )  # fmt: skip
+        name="省十四届人大四次会议",
+        level="provincial",
+        term=14,
+        session_no=4,
+        opens_on=session.opens_on,
+        closes_on=session.closes_on,
+        submission_deadline=session.submission_deadline,
+    )
     here = services.accept_proposal(make_submitted(deputy), coordinator)
-    there = services.accept_proposal(make_submitted(deputy, "关于下一次会议的建议", in_session=other_session), coordinator)
+    there = services.accept_proposal(
+        make_submitted(deputy, "关于下一次会议的建议", in_session=other_session), coordinator
+    )
     assert (here.number, there.number) == (1, 1)
 
 
@@ -303,8 +344,14 @@ def test_merged_proposals_stay_separate_and_are_linked(make_submitted, deputy, o
 
 def test_merging_across_sessions_is_refused(make_submitted, deputy, coordinator, past_session):
     here = make_submitted(deputy)
-    there = Proposal.objects.create(session=past_session, title="关于往届的建议", body="x", lead_deputy=deputy.deputy,
-                                    status=Status.SUBMITTED, created_by=deputy)  # fmt: skip
+    there = Proposal.objects.create(
+        session=past_session,
+        title="关于往届的建议",
+        body="x",
+        lead_deputy=deputy.deputy,
+        status=Status.SUBMITTED,
+        created_by=deputy,
+    )
     with pytest.raises(services.ProposalError, match="同一会次"):
         services.merge_proposals(here, there, coordinator)
 

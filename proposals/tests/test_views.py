@@ -16,9 +16,13 @@ Status = Proposal.Status
 
 def form_data(category, **changes):
     data = {
-        "title": "加强科技成果转化", "body": "科技成果转化率不高。", "category": category.pk,
-        "agrees_to_publish": "on", "suggestion": list(SUGGESTIONS), "client_token": str(uuid.uuid4()),
-    }  # fmt: skip
+        "title": "加强科技成果转化",
+        "body": "科技成果转化率不高。",
+        "category": category.pk,
+        "agrees_to_publish": "on",
+        "suggestion": list(SUGGESTIONS),
+        "client_token": str(uuid.uuid4()),
+    }
     data.update(changes)
     return data
 
@@ -80,10 +84,12 @@ def test_an_empty_title_is_refused_in_chinese_and_the_text_is_kept(client, deput
 
 def test_over_long_fields_are_refused_with_their_limits(client, deputy, session, category):
     client.force_login(deputy)
-    response = client.post(reverse("proposals:create_submit"),
-                           form_data(category, title="关于" + "长" * 250 + "的建议", suggestion=["x" * 2001]))  # fmt: skip
+    response = client.post(
+        reverse("proposals:create_submit"),
+        form_data(category, title="关于" + "长" * 250 + "的建议", suggestion=["x" * 2001]),
+    )
     page = response.content.decode()
-    assert "最多200字" in page or "最多 200 个字符" in page
+    assert "标题最多200字（现为255字）。" in page
     assert "第1条建议超过2000字" in page
     assert Proposal.objects.count() == 0
 
@@ -120,8 +126,12 @@ def test_a_returned_proposal_is_edited_and_resubmitted(client, deputy, submitted
     client.force_login(deputy)
     page = client.get(reverse("proposals:edit", args=[submitted.pk])).content.decode()
     assert "请补充具体措施。" in page
-    data = form_data(category, title="关于加强科技成果转化的建议", version=reload(submitted).version,
-                     suggestion=[*SUGGESTIONS, "设立成果转化基金。"])  # fmt: skip
+    data = form_data(
+        category,
+        title="关于加强科技成果转化的建议",
+        version=reload(submitted).version,
+        suggestion=[*SUGGESTIONS, "设立成果转化基金。"],
+    )
     client.post(reverse("proposals:edit_submit", args=[submitted.pk]), data)
     proposal = reload(submitted)
     assert proposal.status == Status.SUBMITTED
@@ -130,9 +140,12 @@ def test_a_returned_proposal_is_edited_and_resubmitted(client, deputy, submitted
 
 def test_html_in_any_text_is_shown_escaped(client, deputy, session, category, coordinator):
     client.force_login(deputy)
-    client.post(reverse("proposals:create_submit"),
-                form_data(category, title="<script>alert(1)</script>", body="<b>粗体</b>",
-                          suggestion=["<img src=x onerror=alert(2)>"]))  # fmt: skip
+    client.post(
+        reverse("proposals:create_submit"),
+        form_data(
+            category, title="<script>alert(1)</script>", body="<b>粗体</b>", suggestion=["<img src=x onerror=alert(2)>"]
+        ),
+    )
     proposal = Proposal.objects.get()
     client.force_login(coordinator)
     for url in (reverse("proposals:detail", args=[proposal.pk]), reverse("proposals:list"), reverse("home")):
@@ -167,11 +180,19 @@ def test_similar_proposals_are_shown_while_drafting(client, deputy, outsider_dep
     assert "关于促进科技成果转化的建议" in page
 
 
-def test_the_reviewer_sees_similar_proposals_of_past_sessions(client, coordinator, deputy, outsider_deputy,
-                                                             make_submitted, past_session):
-    Proposal.objects.create(session=past_session, title="关于加强科技成果转化的建议", body="x", number=7,
-                            lead_deputy=outsider_deputy.deputy, status=Status.ACCEPTED, created_by=outsider_deputy,
-                            search_text="关于加强科技成果转化的建议")  # fmt: skip
+def test_the_reviewer_sees_similar_proposals_of_past_sessions(
+    client, coordinator, deputy, outsider_deputy, make_submitted, past_session
+):
+    Proposal.objects.create(
+        session=past_session,
+        title="关于加强科技成果转化的建议",
+        body="x",
+        number=7,
+        lead_deputy=outsider_deputy.deputy,
+        status=Status.ACCEPTED,
+        created_by=outsider_deputy,
+        search_text="关于加强科技成果转化的建议",
+    )
     proposal = make_submitted(deputy)
     client.force_login(coordinator)
     page = client.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
@@ -239,8 +260,9 @@ def test_the_timeline_shows_every_step(client, coordinator, submitted):
         assert label in page
 
 
-def test_the_review_queue_filters_by_status_and_keeps_the_filter_in_pagination(client, coordinator, deputy,
-                                                                                  make_submitted):
+def test_the_review_queue_filters_by_status_and_keeps_the_filter_in_pagination(
+    client, coordinator, deputy, make_submitted
+):
     for i in range(30):
         make_submitted(deputy, f"关于第{i}项工作的建议")
     client.force_login(coordinator)
@@ -251,8 +273,9 @@ def test_the_review_queue_filters_by_status_and_keeps_the_filter_in_pagination(c
     assert client.get(reverse("proposals:list"), {"status": "accepted"}).context["page_obj"].paginator.count == 0
 
 
-def test_the_proposal_list_runs_a_fixed_number_of_queries(client, coordinator, deputy, cosigner, make_submitted,
-                                                          django_assert_max_num_queries):
+def test_the_proposal_list_runs_a_fixed_number_of_queries(
+    client, coordinator, deputy, cosigner, make_submitted, django_assert_max_num_queries
+):
     for i in range(25):
         proposal = make_submitted(deputy, f"关于第{i}项工作的建议")
         services.invite_cosigner(proposal, deputy, cosigner.deputy)
@@ -264,8 +287,9 @@ def test_the_proposal_list_runs_a_fixed_number_of_queries(client, coordinator, d
     assert page.count("王宇辉等2位代表") == 25
 
 
-def test_the_proposal_page_runs_a_fixed_number_of_queries(client, coordinator, deputy, make_submitted,
-                                                          django_assert_max_num_queries):
+def test_the_proposal_page_runs_a_fixed_number_of_queries(
+    client, coordinator, deputy, make_submitted, django_assert_max_num_queries
+):
     proposal = make_submitted(deputy, suggestions=[f"第{i}条" for i in range(20)])
     client.force_login(coordinator)
     with django_assert_max_num_queries(18):
@@ -278,12 +302,16 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def upload(client, proposal, name, content):
-    return client.post(reverse("proposals:attachment_upload", args=[proposal.pk]),
-                       {"file": SimpleUploadedFile(name, content)}, follow=True)  # fmt: skip
+    return client.post(
+        reverse("proposals:attachment_upload", args=[proposal.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+        follow=True,
+    )
 
 
-def test_an_attachment_is_stored_under_a_random_name_and_downloaded_safely(client, deputy, make_draft, settings,
-                                                                           tmp_path):
+def test_an_attachment_is_stored_under_a_random_name_and_downloaded_safely(
+    client, deputy, make_draft, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     proposal = make_draft(deputy)
     client.force_login(deputy)
@@ -324,8 +352,9 @@ def test_at_most_ten_attachments_per_proposal(client, deputy, make_draft, settin
     assert Attachment.objects.count() == 10
 
 
-def test_attachments_of_a_proposal_one_cannot_see_are_not_found(client, deputy, outsider_deputy, make_draft, settings,
-                                                                tmp_path):
+def test_attachments_of_a_proposal_one_cannot_see_are_not_found(
+    client, deputy, outsider_deputy, make_draft, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     proposal = make_draft(deputy)
     client.force_login(deputy)
