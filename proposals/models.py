@@ -139,6 +139,7 @@ class Proposal(models.Model):
         ACCEPTED = "accepted", _("已立案")
         NOT_ACCEPTED = "not_accepted", _("不予立案")
         WITHDRAWN = "withdrawn", _("已撤回")
+        ASSIGNED = "assigned", _("已交办")
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("代表网上提交")
@@ -188,6 +189,10 @@ class Proposal(models.Model):
     )
     disposition = models.CharField(_("处理方式"), max_length=10, choices=Disposition.choices, blank=True)
     withdrawal_requested_at = models.DateTimeField(_("申请撤回时间"), null=True, blank=True)
+    # 重点督办: chosen by the chairperson meeting, tracked more closely.
+    is_key = models.BooleanField(_("重点督办"), default=False)
+    supervising_leader = models.CharField(_("督办领导"), max_length=60, blank=True)
+    key_note = models.TextField(_("督办说明"), blank=True)
     # Title and suggestions in one text, kept by the services, for trigram similarity.
     search_text = models.TextField(editable=False, default="")
     # Optimistic concurrency: an edit names the version it started from.
@@ -247,6 +252,7 @@ class Proposal(models.Model):
         Status.ACCEPTED: _("等待交办承办单位"),
         Status.NOT_ACCEPTED: "",
         Status.WITHDRAWN: "",
+        Status.ASSIGNED: _("承办单位办理中"),
     }
 
     @property
@@ -359,6 +365,18 @@ class ProposalEvent(models.Model):
         WITHDRAWAL_REQUESTED = "withdrawal_requested", _("申请撤回")
         WITHDRAWAL_AGREED = "withdrawal_agreed", _("同意撤回")
         WITHDRAWN = "withdrawn", _("撤回")
+        ASSIGNED = "assigned", _("交办")
+        SIGNED = "signed", _("签收")
+        REASSIGNMENT_REQUESTED = "reassignment_requested", _("申请调整")
+        REASSIGNMENT_APPROVED = "reassignment_approved", _("同意调整")
+        REASSIGNMENT_REFUSED = "reassignment_refused", _("不同意调整")
+        EXTENSION_REQUESTED = "extension_requested", _("申请延期")
+        EXTENSION_APPROVED = "extension_approved", _("同意延期")
+        EXTENSION_REFUSED = "extension_refused", _("不同意延期")
+        CHASED = "chased", _("催办")
+        KEY_MARKED = "key_marked", _("列为重点督办")
+        KEY_UNMARKED = "key_unmarked", _("取消重点督办")
+        DEADLINES_RECOMPUTED = "deadlines_recomputed", _("期限重新计算")
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("事项"), max_length=30, choices=Kind.choices)
@@ -423,3 +441,186 @@ class ImportBatch(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.INVALID, self.Status.DONE, self.Status.FAILED)
+
+
+class WorkCalendarDay(models.Model):
+    """The official working-day calendar (工作日历): public holidays and the weekend days made
+    working days (调休). Seeded from the chinesecalendar package, edited by coordinators.
+    A year with no rows falls back to Monday–Friday and its deadlines are provisional."""
+
+    class Source(models.TextChoices):
+        PACKAGE = "package", _("系统预置")
+        MANUAL = "manual", _("人工修改")
+        IMPORT = "import", _("导入")
+
+    date = models.DateField(_("日期"), primary_key=True)
+    is_workday = models.BooleanField(_("工作日"))
+    name = models.CharField(_("名称"), max_length=30, blank=True, help_text=_("节假日或调休名称，如“春节”“国庆节调休上班”"))
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.PACKAGE)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {'班' if self.is_workday else '休'} {self.name}".strip()
+
+
+class CalendarChange(models.Model):
+    """A change to the calendar, and how many open deadlines it moved."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    summary = models.CharField(_("内容"), max_length=300)
+    days_changed = models.PositiveIntegerField(_("修改天数"), default=0)
+    deadlines_recomputed = models.PositiveIntegerField(_("重新计算的期限数"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("日历修改记录")
+        verbose_name_plural = _("日历修改记录")
+
+    def __str__(self):
+        return self.summary
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Department users see their department's assignments; coordinators all."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.COORDINATOR:
+            return self
+        if user.role in (Role.CLERK, Role.LEADER) and user.department_id:
+            return self.filter(department_id=user.department_id)
+        return self.none()
+
+    def current(self):
+        """Assignments in force: not moved to another department by a reassignment."""
+        return self.filter(is_active=True)
+
+    def for_inbox(self):
+        return self.select_related("proposal__session", "proposal__lead_deputy", "department").annotate(
+            confirmed_cosigners=Count(
+                "proposal__cosigners", filter=Q(proposal__cosigners__status="confirmed"), distinct=True
+            )
+        )
+
+
+class Assignment(models.Model):
+    """A proposal handed to one department (交办), in one mode, with its deadlines.
+
+    Deadlines are stored (they are decided at assignment and change only by a recorded
+    decision: an extension, a reassignment, a calendar change) together with how each was
+    computed. The tracking state (未签收, 办理中, 临期, 逾期, 已答复…) is computed from them
+    when read, never stored."""
+
+    class Mode(models.TextChoices):
+        LEAD = "lead", _("主办")
+        COHANDLER = "cohandler", _("协办")
+        SEPARATE = "separate", _("分办")
+        REFERENCE = "reference", _("参阅")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="assignments")
+    department = models.ForeignKey(
+        Department, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    mode = models.CharField(_("办理方式"), max_length=10, choices=Mode.choices)
+    assigned_at = models.DateTimeField(_("交办时间"))
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(_("有效"), default=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Deadlines (dates in Asia/Shanghai) and how each was computed, shown on hover.
+    sign_due = models.DateField(_("签收期限"))
+    reassign_until = models.DateField(_("申请调整截止"))
+    reply_due = models.DateField(_("答复期限"), null=True, blank=True)
+    max_reply_due = models.DateField(_("最长答复期限"), null=True, blank=True)
+    opinion_due = models.DateField(_("协办意见期限"), null=True, blank=True)
+    deadline_basis = models.JSONField(_("期限计算依据"), default=dict, blank=True)
+    provisional = models.BooleanField(
+        _("期限为临时计算"), default=False, help_text=_("工作日历未覆盖的年份按周一至周五计算。")
+    )
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    last_chased_at = models.DateTimeField(_("最近催办时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["proposal", "mode", "id"]
+        verbose_name = _("交办")
+        verbose_name_plural = _("交办")
+        constraints = [
+            # A department appears once per proposal among the assignments in force.
+            models.UniqueConstraint(
+                fields=["proposal", "department"], condition=Q(is_active=True), name="assignment_department_once"
+            ),
+        ]
+        indexes = [
+            # the department inbox: its assignments in force, newest first
+            models.Index(fields=["department", "is_active", "-assigned_at"], name="assignment_inbox"),
+            # reminders and the dashboard: open assignments by due date
+            models.Index(fields=["is_active", "replied_at", "reply_due"], name="assignment_open_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.proposal} → {self.department} ({self.get_mode_display()})"
+
+    @property
+    def owes_reply(self):
+        return self.mode in (self.Mode.LEAD, self.Mode.SEPARATE)
+
+
+class AssignmentRequest(models.Model):
+    """A department's request to the office: reassignment (申请调整) or extension (申请延期)."""
+
+    class Kind(models.TextChoices):
+        REASSIGN = "reassign", _("申请调整")
+        EXTEND = "extend", _("申请延期")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已同意")
+        REFUSED = "refused", _("未同意")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    reason = models.TextField(_("理由"))
+    suggested_department = models.ForeignKey(
+        Department, verbose_name=_("建议承办单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_until = models.DateField(_("申请延期至"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+    new_department = models.ForeignKey(
+        Department, verbose_name=_("调整至"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    new_due = models.DateField(_("延期至"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("交办申请")
+        verbose_name_plural = _("交办申请")
+        constraints = [
+            # One open request of a kind per assignment: a second click does not file twice.
+            models.UniqueConstraint(
+                fields=["assignment", "kind"], condition=Q(status="pending"), name="one_pending_request_per_kind"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.assignment}"
