@@ -162,6 +162,8 @@ class Notification(models.Model):
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # Set by the email job when it claims the notification, so a rerun sends nothing twice.
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 

@@ -1,20 +1,29 @@
 """Telling users what happened: an in-app notification for each, and an email to those
-with an address, sent by the worker after the transaction commits."""
+with an address, sent by the worker after the transaction commits (one job per call, however
+many people are told)."""
 
 from django.db import transaction
 
 from .models import Notification
 
 
-def notify(users, message: str, url: str = "", *, email_template: str = "notification", context=None):
-    users = [u for u in users if u is not None and u.is_active]
-    Notification.objects.bulk_create(Notification(user=u, message=str(message), url=url) for u in users)
-    addresses = sorted({u.email for u in users if u.email})
-    if addresses:
+def notify(users, message, url: str = ""):
+    """`users`: the people to tell (None and inactive users are skipped, duplicates once)."""
+    return notify_many([(user, message, url) for user in users])
+
+
+def notify_many(items):
+    """`items`: (user, message, url) triples; one bulk insert and one email job."""
+    seen, rows = set(), []
+    for user, message, url in items:
+        if user is None or not user.is_active or (user.pk, str(message), url) in seen:
+            continue
+        seen.add((user.pk, str(message), url))
+        rows.append(Notification(user=user, message=str(message), url=url))
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created if n.user.email]
+    if ids:
         from . import tasks  # the tasks module needs the app registry ready
 
-        payload = {"message": str(message), "url": url, **(context or {})}
-        for address in addresses:
-            transaction.on_commit(
-                lambda address=address: tasks.send_email.defer(template=email_template, to=address, context=payload)
-            )
+        transaction.on_commit(lambda: tasks.email_notifications.defer(notification_ids=ids))
+    return created

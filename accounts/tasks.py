@@ -1,6 +1,9 @@
+from django.db import transaction
+from django.utils import timezone
 from procrastinate.contrib.django import app
 
 from . import emails
+from .models import Notification
 
 
 @app.task(queue="mail")
@@ -9,8 +12,20 @@ def send_test_email(address: str) -> None:
 
 
 @app.task(queue="mail")
-def send_email(template: str, to: str, context: dict) -> None:
-    emails.send(template, [to], context)
+def email_notifications(notification_ids: list[int]) -> None:
+    """Emails each notification to its user once: a notification is claimed by a conditional
+    update before sending, so running the job twice sends nothing twice."""
+    for notification in Notification.objects.filter(pk__in=notification_ids).select_related("user"):
+        with transaction.atomic():
+            claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+                emailed_at=timezone.now()
+            )
+            if claimed and notification.user.email:
+                emails.send(
+                    "notification",
+                    [notification.user.email],
+                    {"message": notification.message, "url": notification.url},
+                )
 
 
 @app.periodic(cron="17 3 * * *")

@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Delegation
+from accounts.models import Delegation, Department
 
 from .models import Category, Proposal, Session
 
@@ -24,6 +24,10 @@ class ProposalFilter(django_filters.FilterSet):
         label=_("代表团"), field_name="lead_deputy__delegation", queryset=Delegation.objects.all()
     )
     channel = django_filters.ChoiceFilter(label=_("提交方式"), choices=Proposal.Channel.choices)
+    is_key = django_filters.BooleanFilter(label=_("重点督办"), field_name="is_key")
+    department = django_filters.ModelChoiceFilter(
+        label=_("承办单位"), queryset=Department.objects.filter(is_active=True), method="filter_department"
+    )
     submitted_from = django_filters.DateFilter(
         label=_("提交日期从"),
         field_name="submitted_at",
@@ -50,6 +54,9 @@ class ProposalFilter(django_filters.FilterSet):
         for word in value.split():
             queryset = queryset.filter(Q(title__icontains=word) | Q(search_text__icontains=word))
         return queryset
+
+    def filter_department(self, queryset, name, value):
+        return queryset.filter(assignments__department=value, assignments__is_active=True).distinct()
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(Q(category=value) | Q(category__parent=value))

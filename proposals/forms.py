@@ -146,7 +146,7 @@ class NotAcceptForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         required=False,
-        help_text=_("理由为“其他”时必填；会告知代表。"),
+        help_text=_("理由为“其他”或处理方式为“退回代表”时必填；会告知代表。"),
     )
 
 
@@ -218,3 +218,15 @@ class CategoryForm(forms.ModelForm):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+
+
+class ReassignForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    suggested_department = forms.ModelChoiceField(
+        label=_("建议承办单位"), queryset=Department.objects.filter(is_active=True), required=False
+    )
+
+
+class ExtendForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    until = forms.DateField(label=_("延期至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

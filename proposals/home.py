@@ -1,8 +1,12 @@
 """The home page's to-do panels for deputies and coordinators (see accounts.registry)."""
 
-from django.db.models import Q
+import datetime
 
-from .models import CoSigner, Proposal
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import deadlines
+from .models import Assignment, AssignmentRequest, CoSigner, Proposal
 
 PANEL_SIZE = 10
 
@@ -35,4 +39,39 @@ def review_queue(user):
         .filter(status=Proposal.Status.SUBMITTED)
         .for_home()
         .order_by("submitted_at", "id")[:PANEL_SIZE]
+    )
+
+
+def _open_assignments(user):
+    return Assignment.objects.visible_to(user).current().filter(replied_at__isnull=True).for_inbox()
+
+
+def _with_state(assignments):
+    today = timezone.localdate()
+    return [(a, deadlines.state_of(a, today, a.proposal.session.due_soon_days)) for a in assignments]
+
+
+def unsigned(user):
+    return _with_state(_open_assignments(user).filter(signed_at__isnull=True).order_by("sign_due", "id")[:PANEL_SIZE])
+
+
+def due_soon_or_overdue(user):
+    """Open assignments whose reply or opinion is due within the session's warning period,
+    or past it."""
+    horizon = timezone.localdate() + datetime.timedelta(days=60)  # wider than any warning period
+    rows = (
+        _open_assignments(user)
+        .exclude(mode=Assignment.Mode.REFERENCE)
+        .filter(Q(reply_due__lte=horizon) | Q(opinion_due__lte=horizon))
+        .order_by(F("reply_due").asc(nulls_last=True), "opinion_due", "id")[:200]
+    )
+    wanted = (deadlines.TrackingState.DUE_SOON, deadlines.TrackingState.OVERDUE)
+    return [row for row in _with_state(rows) if row[1] in wanted][:PANEL_SIZE]
+
+
+def pending_requests(user):
+    return list(
+        AssignmentRequest.objects.filter(status=AssignmentRequest.Status.PENDING)
+        .select_related("assignment__proposal", "assignment__department")
+        .order_by("requested_at")[:PANEL_SIZE]
     )

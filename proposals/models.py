@@ -93,17 +93,22 @@ class Category(models.Model):
 class ProposalQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Deputies see the proposals they lead or are invited to co-sign; coordinators see
-        all. Department users will see what is assigned to their department once assignment
-        exists; administrators see no proposal content."""
+        all; department users see what is assigned to their department (in force); the
+        administrators see no proposal content."""
         if not (user.is_authenticated and user.is_active):
             return self.none()
         if user.role == Role.COORDINATOR:
-            return self
+            return self.exclude(status=Proposal.Status.DRAFT)  # a draft is the deputy's own business
         if user.role == Role.DEPUTY:
             cosigned = CoSigner.objects.filter(proposal=OuterRef("pk"), deputy__user=user).exclude(
                 status=CoSigner.Status.DECLINED
             )
             return self.filter(Q(lead_deputy__user=user) | Exists(cosigned))
+        if user.role in (Role.CLERK, Role.LEADER) and user.department_id:
+            assigned = Assignment.objects.filter(
+                proposal=OuterRef("pk"), department_id=user.department_id, is_active=True
+            )
+            return self.filter(Exists(assigned))
         return self.none()
 
     def with_signer_count(self):
@@ -455,7 +460,9 @@ class WorkCalendarDay(models.Model):
 
     date = models.DateField(_("日期"), primary_key=True)
     is_workday = models.BooleanField(_("工作日"))
-    name = models.CharField(_("名称"), max_length=30, blank=True, help_text=_("节假日或调休名称，如“春节”“国庆节调休上班”"))
+    name = models.CharField(
+        _("名称"), max_length=30, blank=True, help_text=_("节假日或调休名称，如“春节”“国庆节调休上班”")
+    )
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.PACKAGE)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -510,6 +517,13 @@ class AssignmentQuerySet(models.QuerySet):
                 "proposal__cosigners", filter=Q(proposal__cosigners__status="confirmed"), distinct=True
             )
         )
+
+    def with_proposal_counts(self):
+        """for_inbox() rows, each proposal carrying its co-signer count for signers_label()."""
+        rows = list(self)
+        for a in rows:
+            a.proposal.confirmed_cosigners = a.confirmed_cosigners
+        return rows
 
 
 class Assignment(models.Model):

@@ -419,6 +419,8 @@ def not_accept(proposal, actor, *, reason, note, disposition):
     note = note.strip()
     if reason == Proposal.NotAcceptedReason.OTHER and not note:
         raise ProposalError(_("理由为“其他”时，请写明具体理由。"))
+    if disposition == Proposal.Disposition.RETURNED_TO_DEPUTY and not note:
+        raise ProposalError(_("退回代表时请写明说明，告知代表不予立案的原因。"))
     reason_label = Proposal.NotAcceptedReason(reason).label
     old = _transition(
         proposal,

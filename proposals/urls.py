@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, setup_views, views
+from . import assignment_views, calendar_views, import_views, setup_views, views
 
 app_name = "proposals"
 
@@ -27,6 +27,18 @@ urlpatterns = [
     path("<int:pk>/return/", views.return_for_revision, name="return"),
     path("<int:pk>/not-accept/", views.not_accept, name="not_accept"),
     path("<int:pk>/merge/", views.merge, name="merge"),
+    # assignment (交办) and handling
+    path("<int:pk>/assign/", assignment_views.assign, name="assign"),
+    path("assign/", assignment_views.bulk_assign, name="bulk_assign"),
+    path("<int:pk>/key/", assignment_views.key_supervision, name="key_supervision"),
+    path("inbox/", assignment_views.inbox, name="inbox"),
+    path("assignments/<int:pk>/sign/", assignment_views.sign, name="sign"),
+    path("assignments/<int:pk>/reassign/", assignment_views.request_reassignment, name="request_reassignment"),
+    path("assignments/<int:pk>/extend/", assignment_views.request_extension, name="request_extension"),
+    path("assignments/<int:pk>/chase/", assignment_views.chase, name="chase"),
+    path("requests/", assignment_views.request_queue, name="requests"),
+    path("requests/<int:pk>/approve/", assignment_views.approve_request, name="approve_request"),
+    path("requests/<int:pk>/refuse/", assignment_views.refuse_request, name="refuse_request"),
     # sessions and the category taxonomy (coordinators)
     path("sessions/", setup_views.session_list, name="session_list"),
     path("sessions/new/", setup_views.session_create, name="session_create"),
@@ -38,4 +50,8 @@ urlpatterns = [
     path("imports/template.xlsx", import_views.template_download, name="import_template"),
     path("imports/<int:pk>/", import_views.batch_detail, name="import_batch"),
     path("imports/<int:pk>/progress/", import_views.batch_progress, name="import_progress"),
+    # the working-day calendar (coordinators)
+    path("calendar/", calendar_views.calendar_page, name="calendar"),
+    path("calendar/day/", calendar_views.calendar_day, name="calendar_day"),
+    path("calendar/import/", calendar_views.calendar_import, name="calendar_import"),
 ]

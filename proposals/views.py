@@ -4,29 +4,33 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import F, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from accounts.permissions import get_for_user, role_required
 
-from . import services
+from . import deadlines, services
 from .extraction import extract_suggestions
 from .files import AttachmentKind
 from .filters import ProposalFilter
 from .forms import (
     AttachmentForm,
+    ExtendForm,
     InviteForm,
     MergeForm,
     NotAcceptForm,
     ProposalForm,
+    ReassignForm,
     ReturnForm,
     StaffEntryForm,
     open_sessions,
 )
-from .models import Attachment, CoSigner, Proposal
+from .models import AssignmentRequest, Attachment, CoSigner, Proposal
 from .similarity import similar_proposals
 
 DEPUTY, COORDINATOR = Role.DEPUTY, Role.COORDINATOR
@@ -48,12 +52,18 @@ def fail(request, error, proposal):
 
 @role_required(DEPUTY, COORDINATOR)
 def proposal_list(request):
-    queryset = Proposal.objects.visible_to(request.user).for_list().order_by("-submitted_at", "-id")
+    queryset = (
+        Proposal.objects.visible_to(request.user).for_list().order_by(F("submitted_at").desc(nulls_last=True), "-id")
+    )
     if request.user.role == DEPUTY:
         queryset = queryset.order_by("-updated_at", "-id")
     filterset = ProposalFilter(request.GET or None, queryset=queryset)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "proposals/list.html", {"filter": filterset, "page_obj": page})
+    return render(
+        request,
+        "proposals/list.html",
+        {"filter": filterset, "page_obj": page, "bulk": request.user.role == COORDINATOR},
+    )
 
 
 @login_required
@@ -64,7 +74,25 @@ def proposal_detail(request, pk):
     is_lead = proposal.lead_deputy.user_id == user.pk
     my_cosign = next((c for c in proposal.cosigners.all() if c.deputy.user_id == user.pk), None)
     is_coordinator = user.role == COORDINATOR
+    today = timezone.localdate()
+    assignments = [
+        {
+            "assignment": a,
+            "state": deadlines.state_of(a, today, proposal.session.due_soon_days),
+            "mine": a.department_id == user.department_id and user.role in (Role.CLERK, Role.LEADER),
+            "pending": list(a.requests.all()),
+        }
+        for a in proposal.assignments.current()
+        .select_related("department")
+        .prefetch_related(
+            Prefetch("requests", queryset=AssignmentRequest.objects.filter(status=AssignmentRequest.Status.PENDING))
+        )
+    ]
     context = {
+        "assignments": assignments,
+        "today": today,
+        "reassign_form": ReassignForm(),
+        "extend_form": ExtendForm(),
         "proposal": proposal,
         "is_lead": is_lead,
         "my_cosign": my_cosign,

@@ -16,11 +16,13 @@ from django.utils import timezone
 
 from accounts.models import Notification, Role
 from conftest import PERSONAS
-from proposals import services
-from proposals.models import Attachment, Category, ImportBatch, Proposal, Session
+from proposals import assigning, services
+from proposals.assigning import PlanLine
+from proposals.models import Assignment, AssignmentRequest, Attachment, Category, ImportBatch, Proposal, Session
 
 EVERYONE = tuple(Role.values)
 DEPUTY, COORDINATOR = (Role.DEPUTY,), (Role.COORDINATOR,)
+DEPARTMENT = (Role.CLERK, Role.LEADER)
 BOTH = (Role.DEPUTY, Role.COORDINATOR)
 
 # URLs anyone may open, signed in or not.
@@ -58,6 +60,20 @@ URLS = {
     "proposals:return": ("post", COORDINATOR, "proposal"),
     "proposals:not_accept": ("post", COORDINATOR, "proposal"),
     "proposals:merge": ("post", COORDINATOR, "proposal"),
+    "proposals:assign": ("get", COORDINATOR, "proposal"),
+    "proposals:bulk_assign": ("get", COORDINATOR, None),
+    "proposals:key_supervision": ("post", COORDINATOR, "assigned"),
+    "proposals:inbox": ("get", DEPARTMENT, None),
+    "proposals:sign": ("post", DEPARTMENT, "assignment"),
+    "proposals:request_reassignment": ("post", DEPARTMENT, "assignment"),
+    "proposals:request_extension": ("post", DEPARTMENT, "assignment"),
+    "proposals:chase": ("post", COORDINATOR, "assignment"),
+    "proposals:requests": ("get", COORDINATOR, None),
+    "proposals:approve_request": ("post", COORDINATOR, "request"),
+    "proposals:refuse_request": ("post", COORDINATOR, "request"),
+    "proposals:calendar": ("get", COORDINATOR, None),
+    "proposals:calendar_day": ("post", COORDINATOR, None),
+    "proposals:calendar_import": ("post", COORDINATOR, None),
     "proposals:session_list": ("get", COORDINATOR, None),
     "proposals:session_create": ("get", COORDINATOR, None),
     "proposals:session_edit": ("get", COORDINATOR, "session"),
@@ -69,14 +85,20 @@ URLS = {
     "proposals:import_progress": ("get", COORDINATOR, "batch"),
 }
 
-# Who can see the proposal (and so its attachment): everyone else gets 404.
-SEES_PROPOSAL = {"deputy", "cosigner", "coordinator"}
+# Who can see each object: everyone else gets 404. "proposal" (and its attachment) is
+# submitted, not yet assigned; "assigned" is assigned to department A (its "assignment").
+SEES = {
+    "proposal": {"deputy", "cosigner", "coordinator"},
+    "attachment": {"deputy", "cosigner", "coordinator"},
+    "assigned": {"deputy", "coordinator", "clerk_a", "leader_a"},
+    "assignment": {"coordinator", "clerk_a", "leader_a"},
+}
 # The lead-only pages hide the proposal from a co-signer.
 LEAD_ONLY = {"proposals:edit", "proposals:edit_submit", "proposals:submit"}
 
 
 @pytest.fixture
-def world(deputy, cosigner, coordinator, settings, tmp_path):
+def world(deputy, cosigner, coordinator, clerk_a, leader_a, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     session = Session.objects.create(
         name="省十四届人大三次会议",
@@ -96,12 +118,35 @@ def world(deputy, cosigner, coordinator, settings, tmp_path):
     )
     services.invite_cosigner(proposal, deputy, cosigner.deputy)
     services.respond_to_invitation(proposal, cosigner, accept=True)
+    services.submit_proposal(proposal, deputy)
+    assigned = services.save_draft(
+        actor=deputy,
+        session=session,
+        suggestions=["一条建议。"],
+        data={"title": "关于已交办的建议", "body": "正文", "category": category},
+    )
+    services.submit_proposal(assigned, deputy)
+    services.accept_proposal(assigned, coordinator)
+    lead = [PlanLine(clerk_a.department, Assignment.Mode.LEAD)]
+    assignment = assigning.assign_proposal(assigned, lead, coordinator)[0]
+    pending = AssignmentRequest.objects.create(
+        assignment=assignment, kind="extend", reason="x", requested_by=clerk_a, requested_until=assignment.max_reply_due
+    )
     stored = default_storage.save("attachments/x.pdf", ContentFile(b"%PDF-1.4\n"))
     attachment = Attachment.objects.create(
         proposal=proposal, file=stored, original_name="x.pdf", kind="pdf", size=9, uploaded_by=deputy
     )
     batch = ImportBatch.objects.create(file="imports/x.xlsx", original_name="x.xlsx", uploaded_by=coordinator)
-    return {"proposal": proposal, "attachment": attachment, "session": session, "category": category, "batch": batch}
+    return {
+        "proposal": proposal,
+        "attachment": attachment,
+        "session": session,
+        "category": category,
+        "batch": batch,
+        "assigned": assigned,
+        "assignment": assignment,
+        "request": pending,
+    }
 
 
 def url_for(name, world, user=None):
@@ -159,8 +204,7 @@ def expected_status(persona_name, persona, name):
     _method, roles, obj_kind = URLS[name]
     if persona.role not in roles:
         return 403
-    hidden = persona_name not in SEES_PROPOSAL or (name in LEAD_ONLY and persona_name != "deputy")
-    if obj_kind in ("proposal", "attachment") and hidden:
+    if obj_kind in SEES and (persona_name not in SEES[obj_kind] or (name in LEAD_ONLY and persona_name != "deputy")):
         return 404
     return "ok"
 
@@ -212,6 +256,6 @@ def test_public_pages_open_without_signing_in(client, db, name):
     assert client.get(reverse(name)).status_code == 200
 
 
-def test_proposals_are_invisible_to_administrators_even_by_query(world, sysadmin, auditor, secadmin, clerk_a):
-    for user in (sysadmin, auditor, secadmin, clerk_a):
+def test_proposals_are_invisible_to_administrators_even_by_query(world, sysadmin, auditor, secadmin):
+    for user in (sysadmin, auditor, secadmin):
         assert not Proposal.objects.visible_to(user).exists()

@@ -75,9 +75,14 @@ def test_the_coordinator_sees_submitted_proposals_waiting_for_review(client, ses
     assert "关于草稿的建议" not in page
 
 
-def test_a_role_without_to_dos_sees_an_empty_state(client, clerk_a):
-    client.force_login(clerk_a)
+def test_a_role_without_to_dos_sees_an_empty_state(client, auditor):
+    client.force_login(auditor)
     assert "暂无待办事项。" in client.get(HOME).content.decode()
+
+
+def test_a_clerk_without_assignments_is_told_there_is_nothing_to_sign_for(client, clerk_a):
+    client.force_login(clerk_a)
+    assert "没有待签收的交办。" in client.get(HOME).content.decode()
 
 
 def test_the_deputy_home_page_runs_a_fixed_number_of_queries(client, session, deputy, django_assert_max_num_queries):

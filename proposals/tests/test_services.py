@@ -267,8 +267,8 @@ def test_accepting_gives_the_next_number_of_the_session_and_tells_the_signers(
     message = Notification.objects.filter(user=deputy).latest("id").message
     assert "已立案" in message and "第2号" in message
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'accounts.tasks.send_email'")
-        assert cursor.fetchone()[0] == 2  # one email per acceptance, to the deputy's address
+        cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'accounts.tasks.email_notifications'")
+        assert cursor.fetchone()[0] == 2  # one email job per acceptance
 
 
 def test_numbers_are_counted_per_session(make_submitted, deputy, coordinator, session):
@@ -322,9 +322,23 @@ def test_not_accepting_records_the_statutory_reason_and_disposition(submitted, c
     assert event.details == {"reason": "personal", "disposition": "letter"}
 
 
+def test_returning_to_the_deputy_needs_an_explanation(submitted, coordinator):
+    with pytest.raises(services.ProposalError, match="退回代表时请写明说明"):
+        services.not_accept(submitted, coordinator, reason="academic", note="", disposition="returned")
+    services.not_accept(
+        submitted, coordinator, reason="academic", note="属于学术探讨，建议以论文形式发表。", disposition="returned"
+    )
+    assert reload(submitted).status == Status.NOT_ACCEPTED
+
+
+def test_coordinators_do_not_see_deputies_drafts(make_draft, deputy, coordinator):
+    draft = make_draft(deputy)
+    assert not Proposal.objects.visible_to(coordinator).filter(pk=draft.pk).exists()
+
+
 def test_the_reason_other_needs_an_explanation(submitted, coordinator):
     with pytest.raises(services.ProposalError, match="其他"):
-        services.not_accept(submitted, coordinator, reason="other", note="", disposition="returned")
+        services.not_accept(submitted, coordinator, reason="other", note="", disposition="letter")
     with pytest.raises(services.ProposalError, match="理由"):
         services.not_accept(submitted, coordinator, reason="made-up", note="x", disposition="returned")
 

@@ -281,8 +281,9 @@ def test_the_proposal_list_runs_a_fixed_number_of_queries(
         services.invite_cosigner(proposal, deputy, cosigner.deputy)
         services.respond_to_invitation(proposal, cosigner, accept=True)
     client.force_login(coordinator)
-    # session, user, notifications count, filter choices (sessions, categories, delegations), count, page
-    with django_assert_max_num_queries(9):
+    # session, user, notifications count, calendar banner, filter choices (sessions, categories,
+    # delegations, departments), count, page
+    with django_assert_max_num_queries(11):
         page = client.get(reverse("proposals:list")).content.decode()
     assert page.count("王宇辉等2位代表") == 25
 

@@ -1,0 +1,299 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Department, Notification
+from conftest import make_user
+from proposals import assigning, deadlines
+from proposals.assigning import PlanLine
+from proposals.models import Assignment, AssignmentRequest, Proposal, ProposalEvent
+
+from .conftest import reload
+
+Mode = Assignment.Mode
+Kind = ProposalEvent.Kind
+
+
+@pytest.fixture
+def department_c(db):
+    return Department.objects.create(name="吉林省人力资源和社会保障厅", short_name="省人社厅", doc_code="吉人社函")
+
+
+@pytest.fixture
+def assigned(accepted, coordinator, department_a, department_b, clerk_a, clerk_b):
+    plan = [PlanLine(department_a, Mode.LEAD), PlanLine(department_b, Mode.COHANDLER)]
+    assigning.assign_proposal(accepted, plan, coordinator)
+    return reload(accepted)
+
+
+def lead_of(proposal):
+    return proposal.assignments.current().get(mode=Mode.LEAD)
+
+
+# --- the plan rules --------------------------------------------------------------------------------
+
+
+def test_a_plan_needs_exactly_one_lead(department_a, department_b):
+    assert assigning.check_plan([PlanLine(department_a, Mode.LEAD)]) == []
+    assert (
+        "只能有一个主办单位"
+        in assigning.check_plan([PlanLine(department_a, Mode.LEAD), PlanLine(department_b, Mode.LEAD)])[0]
+    )
+    assert "需要指定一个主办单位" in assigning.check_plan([PlanLine(department_a, Mode.REFERENCE)])[0]
+
+
+def test_a_co_handler_needs_a_lead(department_a, department_b):
+    errors = assigning.check_plan([PlanLine(department_a, Mode.COHANDLER)])
+    assert "协办单位须有主办单位" in errors[0]
+
+
+def test_separate_handling_has_no_lead_and_no_co_handler(department_a, department_b, department_c):
+    ok = [PlanLine(department_a, Mode.SEPARATE), PlanLine(department_b, Mode.SEPARATE)]
+    assert assigning.check_plan(ok) == []
+    assert "不能再指定主办单位" in assigning.check_plan([*ok, PlanLine(department_c, Mode.LEAD)])[0]
+    assert "不设协办单位" in assigning.check_plan([*ok, PlanLine(department_c, Mode.COHANDLER)])[0]
+
+
+def test_a_department_appears_once_and_must_be_active(department_a, department_b):
+    department_b.is_active = False
+    department_b.save()
+    errors = assigning.check_plan(
+        [
+            PlanLine(department_a, Mode.LEAD),
+            PlanLine(department_a, Mode.COHANDLER),
+            PlanLine(department_b, Mode.REFERENCE),
+        ]
+    )
+    assert any("出现了两次" in e for e in errors)
+    assert any("已停用" in e for e in errors)
+
+
+# --- assigning ---------------------------------------------------------------------------------------
+
+
+def test_assigning_records_deadlines_and_how_they_were_computed(assigned, department_a):
+    lead = lead_of(assigned)
+    assigned_on = timezone.localdate(lead.assigned_at)
+    assert assigned.status == Proposal.Status.ASSIGNED
+    assert lead.reply_due == deadlines.add_months(assigned_on, 3)
+    assert lead.max_reply_due == deadlines.add_months(assigned_on, 6)
+    assert lead.sign_due > assigned_on and lead.reassign_until >= lead.sign_due
+    assert "3个月" in lead.deadline_basis["reply_due"]
+    cohandler = assigned.assignments.get(mode=Mode.COHANDLER)
+    assert cohandler.opinion_due == deadlines.add_months(assigned_on, 1) and cohandler.reply_due is None
+    assert assigned.events.filter(kind=Kind.ASSIGNED).count() == 1
+
+
+def test_the_departments_and_the_deputy_are_told_of_the_assignment(assigned, clerk_a, clerk_b, deputy):
+    assert "新交办" in Notification.objects.get(user=clerk_a).message
+    assert "协办" in Notification.objects.get(user=clerk_b).message
+    assert "吉林省科学技术厅（主办）" in Notification.objects.filter(user=deputy).latest("id").message
+
+
+def test_only_registered_proposals_are_assigned(submitted, coordinator, department_a):
+    with pytest.raises(assigning.ProposalError, match="只能交办已立案"):
+        assigning.assign_proposal(submitted, [PlanLine(department_a, Mode.LEAD)], coordinator)
+
+
+def test_assigning_twice_is_refused(assigned, coordinator, department_a):
+    with pytest.raises(assigning.ProposalError, match="只能交办已立案且尚未交办"):
+        assigning.assign_proposal(assigned, [PlanLine(department_a, Mode.LEAD)], coordinator)
+
+
+def test_only_coordinators_assign(accepted, clerk_a, department_a):
+    with pytest.raises(assigning.ProposalError, match="只有交办机构"):
+        assigning.assign_proposal(accepted, [PlanLine(department_a, Mode.LEAD)], clerk_a)
+
+
+def test_bulk_assignment_of_a_thousand_proposals_runs_a_constant_number_of_queries(
+    session, deputy, coordinator, department_a, department_b, clerk_a, django_assert_max_num_queries
+):
+    now = timezone.now()
+    proposals = Proposal.objects.bulk_create(
+        Proposal(
+            session=session,
+            title=f"关于第{i}项工作的建议",
+            body="x",
+            lead_deputy=deputy.deputy,
+            status=Proposal.Status.ACCEPTED,
+            number=i,
+            created_by=deputy,
+            accepted_at=now,
+        )
+        for i in range(1, 1001)
+    )
+    plan = [PlanLine(department_a, Mode.LEAD), PlanLine(department_b, Mode.COHANDLER)]
+    with django_assert_max_num_queries(14):
+        assigning.bulk_assign(proposals, plan, coordinator)
+    assert Assignment.objects.count() == 2000
+    assert Proposal.objects.filter(status=Proposal.Status.ASSIGNED).count() == 1000
+    assert Notification.objects.filter(user=clerk_a).count() == 1000
+
+
+def test_bulk_assignment_stops_entirely_when_one_proposal_is_not_ready(
+    accepted, make_submitted, deputy, coordinator, department_a
+):
+    pending = make_submitted(deputy, "关于尚未立案的建议")
+    with pytest.raises(assigning.ProposalError, match="待审查"):
+        assigning.bulk_assign([accepted, pending], [PlanLine(department_a, Mode.LEAD)], coordinator)
+    assert not Assignment.objects.exists()
+
+
+# --- the department ----------------------------------------------------------------------------------
+
+
+def test_a_clerk_signs_for_their_departments_assignment_once(assigned, clerk_a, clerk_b):
+    lead = lead_of(assigned)
+    with pytest.raises(assigning.ProposalError, match="只有承办单位"):
+        assigning.sign_for(lead, clerk_b)
+    assigning.sign_for(lead, clerk_a)
+    assert reload(assigned).assignments.get(pk=lead.pk).signed_by == clerk_a
+    with pytest.raises(assigning.ProposalError, match="已签收"):
+        assigning.sign_for(lead, clerk_a)
+
+
+def test_a_reassignment_request_inside_the_window_reaches_the_coordinators(
+    assigned, clerk_b, coordinator, department_c
+):
+    cohandler = assigned.assignments.get(mode=Mode.COHANDLER)
+    assigning.request_reassignment(cohandler, clerk_b, reason="不属于我厅职责。", suggested_department=department_c)
+    assert AssignmentRequest.objects.get().status == AssignmentRequest.Status.PENDING
+    assert "申请调整" in Notification.objects.filter(user=coordinator).latest("id").message
+    with pytest.raises(assigning.ProposalError, match="已经提交过调整申请"):
+        assigning.request_reassignment(cohandler, clerk_b, reason="再次申请")
+
+
+def test_a_late_reassignment_request_is_refused_with_the_closing_date(assigned, clerk_a):
+    lead = lead_of(assigned)
+    late = lead.reassign_until + datetime.timedelta(days=1)
+    with pytest.raises(assigning.ProposalError, match="申请调整的期限已于") as error:
+        assigning.request_reassignment(lead, clerk_a, reason="不属于我厅职责。", today=late)
+    assert str(lead.reassign_until.year) in error.value.message
+    assert not AssignmentRequest.objects.exists()
+
+
+def test_approving_a_reassignment_moves_the_assignment_and_restarts_its_clock(
+    assigned, clerk_b, coordinator, department_c, deputy
+):
+    cohandler = assigned.assignments.get(mode=Mode.COHANDLER)
+    request = assigning.request_reassignment(
+        cohandler, clerk_b, reason="不属于我厅职责。", suggested_department=department_c
+    )
+    hr_clerk = make_user("p_clerk_c", "clerk", department=department_c)
+    later = timezone.now() + datetime.timedelta(days=2)
+    moved = assigning.decide_reassignment(request, coordinator, approve=True, now=later)
+    assert moved.department == department_c and moved.mode == Mode.COHANDLER
+    assert moved.assigned_at == later
+    assert not reload(assigned).assignments.get(pk=cohandler.pk).is_active
+    assert list(
+        assigned.assignments.current().values_list("department__name", flat=True).order_by("department__name")
+    ) == sorted(["吉林省科学技术厅", "吉林省人力资源和社会保障厅"])
+    assert Notification.objects.filter(user=hr_clerk).exists()
+    assert "改由吉林省人力资源和社会保障厅承办" in Notification.objects.filter(user=deputy).latest("id").message
+    assert assigned.events.filter(kind=Kind.REASSIGNMENT_APPROVED).exists()
+
+
+def test_refusing_a_reassignment_needs_a_reason(assigned, clerk_b, coordinator):
+    cohandler = assigned.assignments.get(mode=Mode.COHANDLER)
+    request = assigning.request_reassignment(cohandler, clerk_b, reason="不属于我厅职责。")
+    with pytest.raises(assigning.ProposalError, match="写明理由"):
+        assigning.decide_reassignment(request, coordinator, approve=False)
+    assigning.decide_reassignment(request, coordinator, approve=False, note="与你厅职责相关，请认真办理。")
+    request.refresh_from_db()
+    assert request.status == AssignmentRequest.Status.REFUSED
+    assert "调整申请未获同意" in Notification.objects.filter(user=clerk_b).latest("id").message
+    with pytest.raises(assigning.ProposalError, match="已经审批过"):
+        assigning.decide_reassignment(request, coordinator, approve=True)
+
+
+def test_a_decision_on_a_stale_page_is_refused(assigned, clerk_b, coordinator):
+    cohandler = assigned.assignments.get(mode=Mode.COHANDLER)
+    request = assigning.request_reassignment(cohandler, clerk_b, reason="不属于我厅职责。")
+    seen_version = cohandler.version
+    assigning.sign_for(cohandler, clerk_b)  # the assignment changes meanwhile
+    with pytest.raises(assigning.ProposalError, match="已有变化"):
+        assigning.decide_reassignment(request, coordinator, approve=False, note="x", version=seen_version)
+
+
+def test_an_extension_is_allowed_up_to_six_months_and_the_deputy_is_told(assigned, clerk_a, coordinator, deputy):
+    lead = lead_of(assigned)
+    with pytest.raises(assigning.ProposalError, match="不能超过"):
+        assigning.request_extension(lead, clerk_a, reason="情况复杂", until=lead.max_reply_due + datetime.timedelta(1))
+    with pytest.raises(assigning.ProposalError, match="应晚于"):
+        assigning.request_extension(lead, clerk_a, reason="情况复杂", until=lead.reply_due)
+    request = assigning.request_extension(lead, clerk_a, reason="需要跨部门协调。", until=lead.max_reply_due)
+    with pytest.raises(assigning.ProposalError, match="不能超过"):
+        assigning.decide_extension(
+            request, coordinator, approve=True, new_due=lead.max_reply_due + datetime.timedelta(1)
+        )
+    assigning.decide_extension(request, coordinator, approve=True, new_due=lead.max_reply_due - datetime.timedelta(10))
+    lead = reload(assigned).assignments.get(pk=lead.pk)
+    assert lead.reply_due == lead.max_reply_due - datetime.timedelta(10)
+    assert "经批准延期" in lead.deadline_basis["reply_due"]
+    assert "答复期限已延至" in Notification.objects.filter(user=deputy).latest("id").message
+
+
+def test_a_co_handler_does_not_ask_for_a_reply_extension(assigned, clerk_b):
+    cohandler = assigned.assignments.get(mode=Mode.COHANDLER)
+    with pytest.raises(assigning.ProposalError, match="只有主办或分办"):
+        assigning.request_extension(cohandler, clerk_b, reason="x", until=datetime.date(2030, 1, 1))
+
+
+def test_a_chase_notice_goes_to_the_department_and_onto_the_timeline(assigned, coordinator, clerk_a, leader_a):
+    assigning.chase(lead_of(assigned), coordinator, message="请于本周内报送答复。")
+    assert "催办" in Notification.objects.filter(user=leader_a).latest("id").message
+    event = assigned.events.get(kind=Kind.CHASED)
+    assert event.message == "请于本周内报送答复。" and event.details["department"] == "吉林省科学技术厅"
+
+
+def test_key_supervision_needs_a_supervising_leader(assigned, coordinator):
+    with pytest.raises(assigning.ProposalError, match="督办领导"):
+        assigning.set_key_supervision(assigned, coordinator, is_key=True)
+    assigning.set_key_supervision(assigned, coordinator, is_key=True, leader="张副主任", note="季度调度")
+    assert reload(assigned).is_key
+    assert Proposal.objects.filter(is_key=True).count() == 1
+
+
+# --- what department users see -------------------------------------------------------------------------
+
+
+def test_department_users_see_proposals_assigned_to_them_and_nothing_else(
+    assigned, clerk_a, clerk_b, department_c, submitted
+):
+    assert list(Proposal.objects.visible_to(clerk_a)) == [assigned]
+    assert list(Proposal.objects.visible_to(clerk_b)) == [assigned]
+    outsider = make_user("p_clerk_c2", "clerk", department=department_c)
+    assert not Proposal.objects.visible_to(outsider).exists()
+
+
+def test_the_inbox_lists_the_departments_assignments_with_their_state(client, assigned, clerk_a):
+    client.force_login(clerk_a)
+    page = client.get(reverse("proposals:inbox")).content.decode()
+    assert assigned.title in page
+    assert "未签收" in page
+    client.post(reverse("proposals:sign", args=[lead_of(assigned).pk]), {"from": "inbox"})
+    page = client.get(reverse("proposals:inbox")).content.decode()
+    assert "办理中" in page
+
+
+def test_the_inbox_runs_a_fixed_number_of_queries(
+    client, session, deputy, coordinator, department_a, clerk_a, django_assert_max_num_queries
+):
+    proposals = Proposal.objects.bulk_create(
+        Proposal(
+            session=session,
+            title=f"关于第{i}项工作的建议",
+            body="x",
+            lead_deputy=deputy.deputy,
+            status=Proposal.Status.ACCEPTED,
+            number=i,
+            created_by=deputy,
+        )
+        for i in range(1, 31)
+    )
+    assigning.bulk_assign(proposals, [PlanLine(department_a, Mode.LEAD)], coordinator)
+    client.force_login(clerk_a)
+    with django_assert_max_num_queries(6):
+        client.get(reverse("proposals:inbox"))
