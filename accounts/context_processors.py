@@ -8,8 +8,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     path = request.path
-    items = []
-    for item in nav_for(user):
-        url = reverse(item.url_name)
-        items.append({"label": item.label, "url": url, "active": path == url or (url != "/" and path.startswith(url))})
+    items = [{"label": item.label, "url": reverse(item.url_name)} for item in nav_for(user)]
+    # The current section is the most specific item whose URL the path starts with.
+    matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    current = max(matches, key=lambda i: len(i["url"]), default=None)
+    for item in items:
+        item["active"] = item is current
     return {"nav_items": items, "unread_notifications": user.notifications.unread().count()}

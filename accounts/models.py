@@ -178,3 +178,19 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class DigestLog(models.Model):
+    """One row per digest sent (to a department, or the coordinators' summary) per day. The
+    daily reminder job claims a row before sending, so running it twice sends nothing twice."""
+
+    kind = models.CharField(max_length=30)
+    target = models.CharField(max_length=30)
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "target", "day"], name="digest_once_a_day")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.target}@{self.day}"

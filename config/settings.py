@@ -233,6 +233,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "建议办理平台 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("ops", addr) for addr in env_list("ADMINS")]
+# Text messages: a class with send(phone, text); the default writes them to the log.
+SMS_SENDER = env_str("SMS_SENDER", "accounts.sms.LoggingSmsSender")
 # The public address of the site, for links in emails (no trailing slash).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

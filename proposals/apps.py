@@ -14,6 +14,7 @@ class ProposalsConfig(AppConfig):
 
         register_nav(NavItem(_("我的建议"), "proposals:list", (Role.DEPUTY,), order=10))
         register_nav(NavItem(_("建议"), "proposals:list", (Role.COORDINATOR,), order=10))
+        register_nav(NavItem(_("督办看板"), "proposals:dashboard", (Role.COORDINATOR,), order=20))
         register_nav(NavItem(_("调整与延期申请"), "proposals:requests", (Role.COORDINATOR,), order=30))
         register_nav(NavItem(_("会次与分类"), "proposals:session_list", (Role.COORDINATOR,), order=80))
         register_nav(NavItem(_("工作日历"), "proposals:calendar", (Role.COORDINATOR,), order=85))

@@ -1,11 +1,27 @@
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Delegation, Department
 
-from .models import Category, Proposal, Session
+from .deadlines import TrackingState
+from .models import Assignment, Category, Proposal, Session
+
+# Groups of tracking states the dashboard counts together, offered beside the single states.
+STATE_GROUPS = {
+    "owing": [s for s in TrackingState.values if s != TrackingState.REFERENCE],
+    "replied": [TrackingState.REPLIED_ON_TIME, TrackingState.REPLIED_LATE],
+}
+STATE_CHOICES = [
+    *TrackingState.choices,
+    ("owing", _("需办理（不含参阅）")),
+    ("replied", _("已答复（全部）")),
+]
+# These all describe one assignment: combined, they must hold for the same assignment
+# (承办单位 A 逾期, not 有单位逾期 and A 承办).
+ASSIGNMENT_FILTERS = ("department", "state", "mode", "due_from", "due_before")
 
 
 class ProposalFilter(django_filters.FilterSet):
@@ -26,7 +42,19 @@ class ProposalFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(label=_("提交方式"), choices=Proposal.Channel.choices)
     is_key = django_filters.BooleanFilter(label=_("重点督办"), field_name="is_key")
     department = django_filters.ModelChoiceFilter(
-        label=_("承办单位"), queryset=Department.objects.filter(is_active=True), method="filter_department"
+        # every department, not only active ones: a department closed since still has its
+        # assignments in force, and the dashboard links to them
+        label=_("承办单位"),
+        queryset=Department.objects.all(),
+        method="by_assignment",
+    )
+    state = django_filters.ChoiceFilter(label=_("办理状态"), choices=STATE_CHOICES, method="by_assignment")
+    mode = django_filters.ChoiceFilter(label=_("办理方式"), choices=Assignment.Mode.choices, method="by_assignment")
+    due_from = django_filters.DateFilter(
+        label=_("未答复·期限从"), method="by_assignment", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_before = django_filters.DateFilter(
+        label=_("未答复·期限至"), method="by_assignment", widget=forms.DateInput(attrs={"type": "date"})
     )
     submitted_from = django_filters.DateFilter(
         label=_("提交日期从"),
@@ -50,13 +78,40 @@ class ProposalFilter(django_filters.FilterSet):
         model = Proposal
         fields = []
 
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+
+    def by_assignment(self, queryset, name, value):
+        return queryset  # applied together in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        given = {name: self.form.cleaned_data.get(name) for name in ASSIGNMENT_FILTERS}
+        if not any(given.values()):
+            return queryset
+        assignments = Assignment.objects.current().filter(proposal=OuterRef("pk"))
+        if given["department"]:
+            assignments = assignments.filter(department=given["department"])
+        if given["mode"]:
+            assignments = assignments.filter(mode=given["mode"])
+        if given["state"] or given["due_from"] or given["due_before"]:
+            assignments = assignments.with_state(self.today)
+        if given["state"]:
+            assignments = assignments.filter(state__in=STATE_GROUPS.get(given["state"], [given["state"]]))
+        if given["due_from"] or given["due_before"]:
+            # a date range on what is still owed: replied assignments are done, whatever their date
+            assignments = assignments.filter(replied_at__isnull=True).exclude(mode=Assignment.Mode.REFERENCE)
+        if given["due_from"]:
+            assignments = assignments.filter(due__gte=given["due_from"])
+        if given["due_before"]:
+            assignments = assignments.filter(due__lte=given["due_before"])
+        return queryset.filter(Exists(assignments))
+
     def filter_q(self, queryset, name, value):
         for word in value.split():
             queryset = queryset.filter(Q(title__icontains=word) | Q(search_text__icontains=word))
         return queryset
-
-    def filter_department(self, queryset, name, value):
-        return queryset.filter(assignments__department=value, assignments__is_active=True).distinct()
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(Q(category=value) | Q(category__parent=value))

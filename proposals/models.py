@@ -419,6 +419,11 @@ class ImportBatch(models.Model):
         DONE = "done", _("已导入")
         FAILED = "failed", _("出错")
 
+    class Kind(models.TextChoices):
+        PROPOSALS = "proposals", _("建议")
+        ASSIGNMENTS = "assignments", _("交办方案")
+
+    kind = models.CharField(_("导入内容"), max_length=12, choices=Kind.choices, default=Kind.PROPOSALS)
     file = models.FileField(_("文件"), max_length=200)
     original_name = models.CharField(_("文件名"), max_length=120)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -524,6 +529,37 @@ class AssignmentQuerySet(models.QuerySet):
         for a in rows:
             a.proposal.confirmed_cosigners = a.confirmed_cosigners
         return rows
+
+    def with_state(self, today):
+        """Annotate `due` and the tracking `state` on `today` in SQL, so that counts and filters
+        by state are aggregates rather than Python loops. Mirrors deadlines.tracking_state rule
+        for rule (same precedence; a test pins the two together); `due` as deadlines.due_of."""
+        from django.db.models import Case, DateField, ExpressionWrapper, F, Value, When
+        from django.db.models.functions import TruncDate
+
+        from .deadlines import CHINA, COHANDLER, REFERENCE, REPLY_MODES, TrackingState
+
+        due = Case(
+            When(mode__in=REPLY_MODES, then=F("reply_due")),
+            When(mode=COHANDLER, then=F("opinion_due")),
+            default=None,
+            output_field=DateField(),
+        )
+        # due - today <= due_soon_days  ⇔  due <= today + due_soon_days (date + integer in SQL)
+        soon_until = ExpressionWrapper(
+            Value(today, output_field=DateField()) + F("proposal__session__due_soon_days"), output_field=DateField()
+        )
+        state = Case(
+            When(mode=REFERENCE, then=Value(TrackingState.REFERENCE)),
+            When(replied_at__isnull=False, replied_on__gt=F("due"), then=Value(TrackingState.REPLIED_LATE)),
+            When(replied_at__isnull=False, then=Value(TrackingState.REPLIED_ON_TIME)),
+            When(due__lt=today, then=Value(TrackingState.OVERDUE)),
+            When(signed_at__isnull=True, then=Value(TrackingState.UNSIGNED)),
+            When(due__lte=soon_until, then=Value(TrackingState.DUE_SOON)),
+            default=Value(TrackingState.IN_PROGRESS),
+            output_field=models.CharField(),
+        )
+        return self.annotate(due=due, replied_on=TruncDate("replied_at", tzinfo=CHINA)).annotate(state=state)
 
 
 class Assignment(models.Model):

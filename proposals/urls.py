@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assignment_views, calendar_views, import_views, setup_views, views
+from . import assignment_views, calendar_views, dashboard_views, import_views, setup_views, views
 
 app_name = "proposals"
 
@@ -37,6 +37,7 @@ urlpatterns = [
     path("assignments/<int:pk>/extend/", assignment_views.request_extension, name="request_extension"),
     path("assignments/<int:pk>/chase/", assignment_views.chase, name="chase"),
     path("requests/", assignment_views.request_queue, name="requests"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("requests/<int:pk>/approve/", assignment_views.approve_request, name="approve_request"),
     path("requests/<int:pk>/refuse/", assignment_views.refuse_request, name="refuse_request"),
     # sessions and the category taxonomy (coordinators)

@@ -2,34 +2,19 @@
 the extracted suggestions, invites a co-signer who confirms, submits it, and the
 coordinator registers it as 第1号."""
 
-import re
-
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from proposals.demo import SEED_BODY, SEED_SUGGESTIONS
 from proposals.models import Proposal
+from tests.browser import sign_in_ok, sign_out
 
 pytestmark = pytest.mark.browser
 TITLE = "关于以科教资源优势带动吉林振兴的建议"
 
 
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
-
-
-def sign_out(page):
-    page.get_by_role("button", name="退出").click()
-    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
-
-
 def test_a_proposal_goes_from_pasted_text_to_number_one(page, live_server, demo_data):
-    sign_in(page, live_server, "deputy")
+    sign_in_ok(page, live_server, "deputy")
     page.get_by_role("link", name="我的建议", exact=True).first.click()
     page.get_by_role("link", name="提出建议").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("提出建议")
@@ -65,7 +50,7 @@ def test_a_proposal_goes_from_pasted_text_to_number_one(page, live_server, demo_
     expect(page.get_by_text("已邀请刘晓梅代表联名，等待其确认。")).to_be_visible()
     sign_out(page)
 
-    sign_in(page, live_server, "deputy2")
+    sign_in_ok(page, live_server, "deputy2")
     expect(page.get_by_role("heading", name="待确认的联名邀请")).to_be_visible()
     page.get_by_role("link", name=f"《{TITLE}》").click()
     page.get_by_role("button", name="确认联名").click()
@@ -73,14 +58,14 @@ def test_a_proposal_goes_from_pasted_text_to_number_one(page, live_server, demo_
     expect(page.locator(".signers")).to_have_text("王宇辉等2位代表")
     sign_out(page)
 
-    sign_in(page, live_server, "deputy")
+    sign_in_ok(page, live_server, "deputy")
     page.goto(f"{live_server.url}/proposals/{proposal.pk}/")
     page.get_by_role("button", name="提交", exact=True).click()
     expect(page.get_by_text("建议已提交，等待交办机构审查。")).to_be_visible()
     expect(page.locator(".status").first).to_have_text("待审查")
     sign_out(page)
 
-    sign_in(page, live_server, "coordinator")
+    sign_in_ok(page, live_server, "coordinator")
     expect(page.get_by_role("heading", name="待审查的建议")).to_be_visible()
     page.get_by_role("link", name=TITLE).click()
     expect(page.locator(".signers")).to_have_text("王宇辉等2位代表")

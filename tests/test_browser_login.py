@@ -1,23 +1,14 @@
 """In Chromium: every demo account signs in through the login form and lands on its own
 Chinese home page."""
 
-import re
-
 import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
 from proposals.demo import ACCOUNTS
+from tests.browser import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, live_server, username, password):
-    page.goto(f"{live_server.url}/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 @pytest.mark.parametrize(
@@ -43,8 +34,7 @@ def test_a_wrong_password_shows_the_chinese_message_in_the_browser(page, live_se
 def test_the_deputy_sees_the_seed_proposal_and_can_sign_out(page, live_server, demo_data):
     sign_in(page, live_server, "deputy", settings.DEMO_PASSWORD)
     expect(page.get_by_text("关于充分发挥吉林省科教资源优势，创新引领吉林省振兴发展的建议")).to_be_visible()
-    page.get_by_role("button", name="退出").click()
-    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    sign_out(page)
 
 
 def test_a_user_can_switch_to_english_and_back(page, live_server, demo_data):

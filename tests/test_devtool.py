@@ -113,3 +113,22 @@ def test_ctrl_c_stops_the_command_and_then_the_server(checkout):
     while dev.LocalPostgres(checkout).running() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not dev.LocalPostgres(checkout).running()
+
+
+def test_the_run_command_says_clearly_when_its_port_is_taken(monkeypatch, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("PORT", str(port))
+        assert dev.main(["run"]) == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in capsys.readouterr().err
+
+
+def test_the_commands_stop_with_one_line_on_a_malformed_database_url(monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", "mysql://root@localhost/jianyi")
+    assert dev.main(["manage", "check"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["[jianyi] error: DATABASE_URL must start with postgresql:// (Jianyi runs on PostgreSQL only)"]

@@ -69,6 +69,7 @@ URLS = {
     "proposals:request_extension": ("post", DEPARTMENT, "assignment"),
     "proposals:chase": ("post", COORDINATOR, "assignment"),
     "proposals:requests": ("get", COORDINATOR, None),
+    "proposals:dashboard": ("get", COORDINATOR, None),
     "proposals:approve_request": ("post", COORDINATOR, "request"),
     "proposals:refuse_request": ("post", COORDINATOR, "request"),
     "proposals:calendar": ("get", COORDINATOR, None),
