@@ -154,7 +154,10 @@ def bulk_assign(proposals, lines, actor, *, now=None):
         _new_assignment(proposal, line, actor, now, calendar) for proposal in locked for line in lines
     )
     Proposal.objects.filter(pk__in=ids).update(status=Proposal.Status.ASSIGNED, version=F("version") + 1)
-    plan = [{"department": line.department.name, "mode": line.mode} for line in lines]
+    plan = [
+        {"department": line.department.name, "mode": line.mode, "mode_label": str(Mode(line.mode).label)}
+        for line in lines
+    ]
     ProposalEvent.objects.bulk_create(
         ProposalEvent(
             proposal=p,

@@ -1,5 +1,9 @@
-"""Importing proposals from a spreadsheet (.xlsx): validate every row first, then import all
-rows or none.
+"""Importing from a spreadsheet (.xlsx): validate every row first, then import all rows or none.
+
+Two kinds of batch share the machinery here: proposals (this module) and assignment plans
+(proposals.assignment_import). What is generic: reading a sheet by its column names
+(`read_rows` with a SheetLayout), the cell helpers and the error format, the batch and its
+progress, and `process_batch`, which claims a batch and runs the Pipeline of its kind.
 
 A session's proposals are often exchanged as spreadsheets (DOMAIN.md step 1). The steps:
 
@@ -14,7 +18,7 @@ A session's proposals are often exchanged as spreadsheets (DOMAIN.md step 1). Th
    import), suggestions, hoped departments, confirmed co-signers and one IMPORTED event each.
 
 `process_batch(batch_id)` runs the three for an ImportBatch and records the outcome; the
-upload page (small files), the worker (large files) and the management command all call it.
+upload page (small files), the worker (large files) and the management commands all call it.
 
 Re-importing a file changes nothing: an external number identifies a row within its session.
 The same number with the same content is counted as unchanged; with different content it is
@@ -32,6 +36,7 @@ import logging
 import re
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -70,13 +75,23 @@ class ImportFileError(DomainError):
     """The file as a whole cannot be read: not an .xlsx, empty, or a required column missing."""
 
 
+class ImportConflict(DomainError):
+    """The database changed between validation and import (another batch, another user); the
+    import's transaction is rolled back and the batch fails with this message."""
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
     header: str  # the spreadsheet's column name: fixed Chinese, whatever the UI language
     required: bool  # the column must be present in the header row
     help: str
-    example: str
+    example: Any
+    requirement: str = ""  # shown instead of 必填/选填, for a column required only in some rows
+
+    def need(self):
+        """必填, 选填, or the column's own requirement, for the template and the import page."""
+        return self.requirement or (_("必填") if self.required else _("选填"))
 
 
 # The example row is the seed proposal (proposals.demo); tests create the data it names.
@@ -155,6 +170,33 @@ COLUMNS = (
 HEADERS = {c.key: c.header for c in COLUMNS}
 
 
+@dataclass(frozen=True)
+class SheetLayout:
+    """A kind of sheet: its columns, and the messages of read_rows that name what a row holds."""
+
+    columns: tuple[Column, ...]
+    unreadable: str  # the file is no readable .xlsx
+    empty: str  # no header row
+    header_only: str  # a header row and no data rows
+    too_many: str  # over MAX_ROWS data rows; %(max)s
+
+    @property
+    def headers(self):
+        return {c.key: c.header for c in self.columns}
+
+
+LAYOUT = SheetLayout(
+    columns=COLUMNS,
+    unreadable=gettext_lazy(
+        "无法读取此文件。请上传 Excel 工作簿（.xlsx 格式）；.xls、.csv、.et 等格式的表格，请先在 Excel 或 WPS 中"
+        "“另存为” .xlsx 文件后再上传。没有导入任何建议。"
+    ),
+    empty=gettext_lazy("表格是空的：第一个工作表的第1行应为列名，从第2行起每行一件建议。请使用本页提供的导入模板。"),
+    header_only=gettext_lazy("表格中只有列名，没有建议：请从第2行起每行填写一件建议。"),
+    too_many=gettext_lazy("一次最多导入%(max)s件建议，此表格超过了%(max)s行。请分成几个文件导入。"),
+)
+
+
 class SheetRow(NamedTuple):
     number: int  # the row's number in the spreadsheet; the header is row 1
     cells: dict[str, Any]  # column key → the cell's value (None when empty or the column is absent)
@@ -188,24 +230,15 @@ class Validation:
 def build_template() -> bytes:
     """The .xlsx offered for download: the column names, the seed proposal as an example row,
     and a second sheet 填写说明 explaining each column."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "建议"
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="FDECEA")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    sheet.append([c.header for c in COLUMNS])
-    sheet.append([c.example for c in COLUMNS])
     widths = {"title": 40, "body": 60, "suggestions": 60, "session": 24, "category": 20, "departments": 24}
-    for index, column in enumerate(COLUMNS, 1):
-        letter = openpyxl.utils.get_column_letter(index)
-        sheet.column_dimensions[letter].width = widths.get(column.key, 16)
-        header = sheet.cell(row=1, column=index)
-        header.font = bold
-        if column.required:
-            header.fill = fill
-        sheet.cell(row=2, column=index).alignment = wrap
-    sheet.freeze_panes = "A2"
+    notes = (
+        _("第1行为列名，请勿修改；从第2行起每行填写一件建议。第2行是示例，导入前请删除。"),
+        _("列的顺序可以调整，不需要的选填列可以删除；其他列会被忽略。只读取第一个工作表。"),
+        _("导入前先校验全部行：只要有一行有错，就不导入任何建议，并列出每一处错误的行号和列名。"),
+        _("导入的建议状态为“待审查”，由交办机构审查立案。最多%(n)s行。") % {"n": MAX_ROWS},
+    )
+    workbook = template_workbook("建议", COLUMNS, widths, notes)
+    sheet = workbook.worksheets[0]
     # Every cell is text; Excel would otherwise turn an external number such as 001 into 1.
     external = openpyxl.utils.get_column_letter(_column_index("external_number"))
     for row in range(2, 1001):
@@ -214,28 +247,50 @@ def build_template() -> bytes:
     choice = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     choice.add(f"{publish}2:{publish}{MAX_ROWS + 1}")
     sheet.add_data_validation(choice)
+    return workbook_bytes(workbook)
 
-    notes = workbook.create_sheet("填写说明")
-    notes.append([_("列名"), _("是否必填"), _("填写说明")])
+
+def template_workbook(title, columns, widths, notes):
+    """A template workbook: a sheet `title` with the column names in row 1 (required ones
+    shaded) and the columns' examples in row 2; a second sheet 填写说明 explaining each column,
+    followed by the lines of `notes`. `widths`: column key → width (default 16)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="FDECEA")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    sheet.append([c.header for c in columns])
+    sheet.append([c.example for c in columns])
+    for index, column in enumerate(columns, 1):
+        letter = openpyxl.utils.get_column_letter(index)
+        sheet.column_dimensions[letter].width = widths.get(column.key, 16)
+        header = sheet.cell(row=1, column=index)
+        header.font = bold
+        if column.required:
+            header.fill = fill
+        sheet.cell(row=2, column=index).alignment = wrap
+    sheet.freeze_panes = "A2"
+
+    explained = workbook.create_sheet("填写说明")
+    explained.append([_("列名"), _("是否必填"), _("填写说明")])
     for index in range(1, 4):
-        notes.cell(row=1, column=index).font = bold
-    for column in COLUMNS:
-        notes.append([column.header, _("必填") if column.required else _("选填"), str(column.help)])
-    notes.append([])
-    for line in (
-        _("第1行为列名，请勿修改；从第2行起每行填写一件建议。第2行是示例，导入前请删除。"),
-        _("列的顺序可以调整，不需要的选填列可以删除；其他列会被忽略。只读取第一个工作表。"),
-        _("导入前先校验全部行：只要有一行有错，就不导入任何建议，并列出每一处错误的行号和列名。"),
-        _("导入的建议状态为“待审查”，由交办机构审查立案。最多%(n)s行。") % {"n": MAX_ROWS},
-    ):
-        notes.append([line])
-    notes.column_dimensions["A"].width = 16
-    notes.column_dimensions["B"].width = 10
-    notes.column_dimensions["C"].width = 90
-    for row in notes.iter_rows(min_row=2):
+        explained.cell(row=1, column=index).font = bold
+    for column in columns:
+        explained.append([column.header, str(column.need()), str(column.help)])
+    explained.append([])
+    for line in notes:
+        explained.append([str(line)])
+    explained.column_dimensions["A"].width = 16
+    explained.column_dimensions["B"].width = 14
+    explained.column_dimensions["C"].width = 90
+    for row in explained.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = wrap
+    return workbook
 
+
+def workbook_bytes(workbook) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -248,48 +303,41 @@ def _column_index(key):
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _not_an_xlsx():
-    return ImportFileError(
-        _(
-            "无法读取此文件。请上传 Excel 工作簿（.xlsx 格式）；.xls、.csv、.et 等格式的表格，请先在 Excel 或 WPS 中"
-            "“另存为” .xlsx 文件后再上传。没有导入任何建议。"
-        )
-    )
-
-
 _HEADER_NOISE = re.compile(r"\s+|[*＊]|[（(][必选]填[)）]")
 
 
-def _header_key(value):
+def _header_key(value, columns):
     if not isinstance(value, str):
         return None
     text = _HEADER_NOISE.sub("", value)
-    return next((c.key for c in COLUMNS if c.header == text), None)
+    return next((c.key for c in columns if c.header == text), None)
 
 
 def _is_blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_rows(fileobj) -> list[SheetRow]:
-    """The data rows of the first sheet, or ImportFileError when the file cannot be used."""
+def read_rows(fileobj, layout: SheetLayout = LAYOUT) -> list[SheetRow]:
+    """The data rows of the first sheet, by the columns of `layout` (the proposal sheet unless
+    told), or ImportFileError when the file cannot be used. Each row's `cells` holds the keys
+    of the columns present in the header row."""
     try:
         workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
     except Exception:
         # A CSV or a picture renamed .xlsx, an old .xls, an encrypted or truncated workbook:
         # zipfile, XML and openpyxl raise a dozen different exceptions; all mean the same here.
-        raise _not_an_xlsx() from None
+        raise ImportFileError(str(layout.unreadable)) from None
     try:
-        return _read_sheet(workbook)
+        return _read_sheet(workbook, layout)
     except ImportFileError:
         raise
     except Exception:
-        raise _not_an_xlsx() from None
+        raise ImportFileError(str(layout.unreadable)) from None
     finally:
         workbook.close()
 
 
-def _read_sheet(workbook):
+def _read_sheet(workbook, layout):
     if not workbook.worksheets:
         raise ImportFileError(_("表格中没有工作表。"))
     sheet = workbook.worksheets[0]
@@ -298,18 +346,18 @@ def _read_sheet(workbook):
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None or all(_is_blank(v) for v in header):
-        raise ImportFileError(
-            _("表格是空的：第一个工作表的第1行应为列名，从第2行起每行一件建议。请使用本页提供的导入模板。")
-        )
+        raise ImportFileError(str(layout.empty))
     positions = {}
     for index, value in enumerate(header):
-        key = _header_key(value)
+        key = _header_key(value, layout.columns)
         if key is None:
             continue  # columns the import does not know are ignored
         if key in positions:
-            raise ImportFileError(_("第1行的列名“%(name)s”出现了不止一次，请只保留一列。") % {"name": HEADERS[key]})
+            raise ImportFileError(
+                _("第1行的列名“%(name)s”出现了不止一次，请只保留一列。") % {"name": layout.headers[key]}
+            )
         positions[key] = index
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
+    missing = [c.header for c in layout.columns if c.required and c.key not in positions]
     if missing:
         raise ImportFileError(
             _("表格缺少必填的列：%(columns)s。第一个工作表的第1行应为列名，请使用本页提供的导入模板。")
@@ -321,12 +369,10 @@ def _read_sheet(workbook):
         if all(_is_blank(v) for v in cells.values()):
             continue  # Excel keeps formatted empty rows; they are not proposals
         if len(result) == MAX_ROWS:
-            raise ImportFileError(
-                _("一次最多导入%(max)s件建议，此表格超过了%(max)s行。请分成几个文件导入。") % {"max": MAX_ROWS}
-            )
+            raise ImportFileError(str(layout.too_many) % {"max": MAX_ROWS})
         result.append(SheetRow(number, cells))
     if not result:
-        raise ImportFileError(_("表格中只有列名，没有建议：请从第2行起每行填写一件建议。"))
+        raise ImportFileError(str(layout.header_only))
     return result
 
 
@@ -364,13 +410,22 @@ def runs_inline(fileobj) -> bool:
 # --- converting cells ---------------------------------------------------------------------------
 
 
-class _RowErrors:
-    def __init__(self, number, errors):
-        self.number, self.errors, self.count = number, errors, 0
+class RowErrors:
+    """`add(key, message)` for one row: appends {"row", "column", "message"} to `errors`, the
+    column named by its header in `headers` (the proposal sheet's unless told)."""
+
+    def __init__(self, number, errors, headers=HEADERS):
+        self.number, self.errors, self.headers, self.count = number, errors, headers, 0
 
     def __call__(self, key, message):
-        self.errors.append({"row": self.number, "column": HEADERS[key], "message": str(message)})
+        self.errors.append({"row": self.number, "column": self.headers[key], "message": str(message)})
         self.count += 1
+
+
+def sort_errors(errors, headers):
+    """In row order, then column order; file-level errors (row None) first."""
+    order = list(headers.values())
+    errors.sort(key=lambda e: (e["row"] or 0, order.index(e["column"]) if e["column"] in order else len(order)))
 
 
 def _describe(value):
@@ -383,7 +438,7 @@ def _describe(value):
     return _("非文字内容")
 
 
-def _text(row, key, add):
+def cell_text(row, key, add):
     """The cell as text ("" when empty), or None after reporting a cell that is not text.
 
     A number or a date where text is expected usually means shifted columns or Excel's own
@@ -410,7 +465,7 @@ def _external_number(row, add):
         return str(int(value))
     if isinstance(value, float):
         return str(value)
-    text = _text(row, "external_number", add)
+    text = cell_text(row, "external_number", add)
     return None if text is None else normalize_space(text).replace("\n", " ")
 
 
@@ -424,7 +479,7 @@ def _publish(row, add):
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
-    text = _text(row, "publish", add)
+    text = cell_text(row, "publish", add)
     if text is None:
         return None
     text = text.lower()
@@ -456,7 +511,8 @@ def _split_category(text):
     return aspect, name
 
 
-def _split_names(text):
+def split_names(text):
+    """The names in a cell listing several: separated by 、，,;； or line breaks."""
     return [n.strip() for n in _NAME_SEPARATORS.split(text) if n.strip()]
 
 
@@ -475,11 +531,63 @@ def split_suggestions(text: str) -> list[str]:
 # --- what the names in the sheet refer to ---------------------------------------------------------
 
 
+def load_sessions():
+    """{session name: id}, for session_cell."""
+    return dict(Session.objects.values_list("name", "id"))
+
+
+def session_cell(row, sessions, add):
+    """The id of the session named in the row's 会次 cell, or None after reporting it."""
+    session = cell_text(row, "session", add)
+    if session == "":
+        add("session", _("请填写会次。"))
+        return None
+    if session is None:
+        return None
+    session_id = sessions.get(normalize_space(session))
+    if session_id is None:
+        add("session", _("没有名为“%(name)s”的会次，请填写系统中已有会次的全称。") % {"name": session})
+    return session_id
+
+
+class DepartmentNames:
+    """Departments by full name or short name, loaded in one query.
+
+    With `active_only` a department no longer in use is unknown; without, it is found (so that
+    the caller can say it is no longer in use), though a short name shared with a department
+    in use means the one in use."""
+
+    def __init__(self, *, active_only=True):
+        departments = Department.objects.all()
+        if active_only:
+            departments = departments.filter(is_active=True)
+        self.by_pk = {}
+        self.by_name = {}
+        self.by_short_name = defaultdict(list)
+        for department in departments:
+            self.by_pk[department.pk] = department
+            self.by_name[department.name] = department
+            self.by_short_name[department.short_name].append(department)
+
+    def find(self, text):
+        """(department, None) or (None, message) for a name as typed."""
+        if text in self.by_name:
+            return self.by_name[text], None
+        found = self.by_short_name.get(text, [])
+        if len(found) > 1:
+            found = [d for d in found if d.is_active] or found
+        if len(found) == 1:
+            return found[0], None
+        if found:
+            return None, _("简称“%(name)s”对应多个单位，请填写单位全称。") % {"name": text}
+        return None, _("没有名为“%(name)s”的承办单位。") % {"name": text}
+
+
 class _Directory:
     """Sessions, deputies, categories and departments, loaded once for the whole file."""
 
     def __init__(self):
-        self.sessions = dict(Session.objects.values_list("name", "id"))
+        self.sessions = load_sessions()
         self.session_names = {pk: name for name, pk in self.sessions.items()}
         self.deputies = defaultdict(list)  # name → [(id, delegation name)] of deputies in office
         self.former_deputies = set()
@@ -501,11 +609,7 @@ class _Directory:
                 self.classes[(parent, name)] = pk
                 self.classes_by_name[name].append(parent)
                 self.aspects[parent].append(name)
-        self.departments = {}  # full name → id
-        self.departments_by_short_name = defaultdict(list)
-        for pk, name, short_name in Department.objects.filter(is_active=True).values_list("id", "name", "short_name"):
-            self.departments[name] = pk
-            self.departments_by_short_name[short_name].append(pk)
+        self.departments = DepartmentNames()
 
     def deputy(self, text):
         """(id, None) or (None, message) for a name as typed: 王伟, or 王伟（长春代表团）."""
@@ -555,16 +659,6 @@ class _Directory:
                 "example": f"{name}/{classes[0] if classes else '…'}",
             }
         return None, _("没有名为“%(name)s”的分类。") % {"name": name}
-
-    def department(self, text):
-        if text in self.departments:
-            return self.departments[text], None
-        found = self.departments_by_short_name.get(text, [])
-        if len(found) == 1:
-            return found[0], None
-        if found:
-            return None, _("简称“%(name)s”对应多个单位，请填写单位全称。") % {"name": text}
-        return None, _("没有名为“%(name)s”的承办单位。") % {"name": text}
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -625,29 +719,22 @@ def validate_rows(rows: list[SheetRow], *, report=None) -> Validation:
                 },
             }
         )
-    result.errors.sort(key=lambda e: (e["row"] or 0, list(HEADERS.values()).index(e["column"])))
+    sort_errors(result.errors, HEADERS)
     return result
 
 
 def _validate_row(row, directory, errors):
     """A ValidRow, or None after adding the row's errors to `errors`."""
-    add = _RowErrors(row.number, errors)
+    add = RowErrors(row.number, errors)
 
-    session_id = None
-    session = _text(row, "session", add)
-    if session == "":
-        add("session", _("请填写会次。"))
-    elif session is not None:
-        session_id = directory.sessions.get(normalize_space(session))
-        if session_id is None:
-            add("session", _("没有名为“%(name)s”的会次，请填写系统中已有会次的全称。") % {"name": session})
+    session_id = session_cell(row, directory.sessions, add)
 
     lead_id = None
-    lead = _text(row, "lead", add)
+    lead = cell_text(row, "lead", add)
     if lead == "":
         add("lead", _("请填写领衔代表。"))
     elif lead is not None:
-        names = _split_names(lead)
+        names = split_names(lead)
         if not names:
             add("lead", _("请填写领衔代表。"))
         elif len(names) > 1:
@@ -658,15 +745,15 @@ def _validate_row(row, directory, errors):
                 add("lead", message)
 
     cosigner_ids = []
-    cosigners = _text(row, "cosigners", add)
-    for name in _split_names(cosigners or ""):
+    cosigners = cell_text(row, "cosigners", add)
+    for name in split_names(cosigners or ""):
         pk, message = directory.deputy(name)
         if message:
             add("cosigners", message)
         elif pk != lead_id and pk not in cosigner_ids:  # the lead signs anyway; a name twice counts once
             cosigner_ids.append(pk)
 
-    title = _text(row, "title", add)
+    title = cell_text(row, "title", add)
     if title is not None:
         title = normalize_title(title)
         if not title:
@@ -674,7 +761,7 @@ def _validate_row(row, directory, errors):
         elif len(title) > MAX_TITLE_CHARS:
             add("title", _("标题最多%(max)s字（现为%(n)s字）。") % {"max": MAX_TITLE_CHARS, "n": len(title)})
 
-    body = _text(row, "body", add)
+    body = cell_text(row, "body", add)
     if body is not None:
         body = normalize_space(body)
         if not body:
@@ -682,7 +769,7 @@ def _validate_row(row, directory, errors):
         elif len(body) > MAX_BODY_CHARS:
             add("body", _("正文最多%(max)s字（现为%(n)s字）。") % {"max": MAX_BODY_CHARS, "n": len(body)})
 
-    suggestions = _text(row, "suggestions", add)
+    suggestions = cell_text(row, "suggestions", add)
     if suggestions is not None:
         suggestions = split_suggestions(suggestions)
         if not suggestions:
@@ -696,7 +783,7 @@ def _validate_row(row, directory, errors):
                 add("suggestions", _("第%(i)s条建议超过%(max)s字（现为%(n)s字）。") % counts)
 
     category_id = None
-    category = _text(row, "category", add)
+    category = cell_text(row, "category", add)
     if category == "":
         add("category", _("请填写分类。"))
     elif category is not None:
@@ -705,12 +792,12 @@ def _validate_row(row, directory, errors):
             add("category", message)
 
     department_ids = []
-    for name in _split_names(_text(row, "departments", add) or ""):
-        pk, message = directory.department(name)
+    for name in split_names(cell_text(row, "departments", add) or ""):
+        department, message = directory.departments.find(name)
         if message:
             add("departments", message)
-        elif pk not in department_ids:
-            department_ids.append(pk)
+        elif department.pk not in department_ids:
+            department_ids.append(department.pk)
 
     external_number = _external_number(row, add)
     if external_number == "":
@@ -874,11 +961,13 @@ def _original_name(name):
     return name[:120] or _("未命名.xlsx")
 
 
-def create_batch(fileobj, original_name, uploaded_by) -> ImportBatch:
-    """Keep the uploaded file under a random name and record a pending batch for it."""
+def create_batch(fileobj, original_name, uploaded_by, kind=ImportBatch.Kind.PROPOSALS) -> ImportBatch:
+    """Keep the uploaded file under a random name and record a pending batch of `kind` for it."""
     today = timezone.localdate(timezone=timezone.get_default_timezone())
     stored = default_storage.save(f"imports/{today:%Y}/{today:%m}/{secrets.token_hex(16)}.xlsx", fileobj)
-    return ImportBatch.objects.create(file=stored, original_name=_original_name(original_name), uploaded_by=uploaded_by)
+    return ImportBatch.objects.create(
+        kind=kind, file=stored, original_name=_original_name(original_name), uploaded_by=uploaded_by
+    )
 
 
 class _ProgressWriter:
@@ -920,9 +1009,51 @@ def _file_error(message):
     return [{"row": None, "column": "", "message": str(message)}]
 
 
+@dataclass(frozen=True)
+class Pipeline:
+    """What process_batch runs for one kind of batch."""
+
+    read: Callable[..., list[SheetRow]]  # (fileobj) → rows; raises ImportFileError
+    validate: Callable[..., Any]  # (rows, *, report) → a Validation (valid, unchanged, errors)
+    # (valid rows, *, actor, batch_id, report) → how many were created; raises ImportConflict.
+    # Runs inside process_batch's transaction.
+    import_valid: Callable[..., int]
+    failure: str  # the message for an unexpected error: nothing was imported
+
+
+def _import_proposals(rows, *, actor, batch_id, report):
+    try:
+        return len(import_rows(rows, actor=actor, batch_id=batch_id, report=report))
+    except IntegrityError:
+        # Another batch imported some of the same external numbers after this one validated.
+        raise ImportConflict(
+            _(
+                "导入时发现其他批次刚刚导入了相同外部编号的建议，本批次没有导入任何建议。请重新上传此文件："
+                "已导入的行会被识别为“已存在未变”。"
+            )
+        ) from None
+
+
+PIPELINE = Pipeline(
+    read=read_rows,
+    validate=validate_rows,
+    import_valid=_import_proposals,
+    failure=gettext_lazy("导入时发生系统错误，没有导入任何建议。请稍后重试，或联系系统管理员。"),
+)
+
+
+def pipeline_for(kind) -> Pipeline:
+    if kind == ImportBatch.Kind.ASSIGNMENTS:
+        from . import assignment_import  # it builds on this module
+
+        return assignment_import.PIPELINE
+    return PIPELINE
+
+
 def process_batch(batch_id: int) -> bool:
-    """Validate and import a pending batch; False when it was not pending (already taken by
-    another run, or finished), so running it twice imports nothing twice.
+    """Validate and import a pending batch by the pipeline of its kind; False when it was not
+    pending (already taken by another run, or finished), so running it twice imports nothing
+    twice.
 
     A worker that dies mid-run leaves the batch "running"; nothing was imported (one
     transaction), and the coordinator uploads the file again."""
@@ -930,14 +1061,15 @@ def process_batch(batch_id: int) -> bool:
     if not ImportBatch.objects.filter(pk=batch_id, status=Status.PENDING).update(status=Status.RUNNING):
         return False
     batch = ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)
+    pipeline = pipeline_for(batch.kind)
     progress = _ProgressWriter(batch_id)
     try:
         with batch.file.open("rb") as fileobj:
-            rows = read_rows(fileobj)
+            rows = pipeline.read(fileobj)
         total = len(rows)
         half = total // 2
         ImportBatch.objects.filter(pk=batch_id).update(total_rows=total)
-        validation = validate_rows(rows, report=lambda done: progress(done * half // total))
+        validation = pipeline.validate(rows, report=lambda done: progress(done * half // total))
         if validation.errors:
             _finish(
                 batch_id,
@@ -948,7 +1080,7 @@ def process_batch(batch_id: int) -> bool:
             )
             return True
         with transaction.atomic():
-            created = import_rows(
+            created = pipeline.import_valid(
                 validation.valid,
                 actor=batch.uploaded_by,
                 batch_id=batch_id,
@@ -958,31 +1090,17 @@ def process_batch(batch_id: int) -> bool:
                 batch_id,
                 Status.DONE,
                 processed_rows=total,
-                created_count=len(created),
+                created_count=created,
                 unchanged_count=validation.unchanged,
                 errors=[],
             )
     except ImportFileError as error:
         _finish(batch_id, Status.INVALID, errors=_file_error(error.message))
-    except IntegrityError:
-        # Another batch imported some of the same external numbers after this one validated.
-        _finish(
-            batch_id,
-            Status.FAILED,
-            errors=_file_error(
-                _(
-                    "导入时发现其他批次刚刚导入了相同外部编号的建议，本批次没有导入任何建议。请重新上传此文件："
-                    "已导入的行会被识别为“已存在未变”。"
-                )
-            ),
-        )
+    except ImportConflict as error:
+        _finish(batch_id, Status.FAILED, errors=_file_error(error.message))
     except Exception:
         logger.exception("import batch %s failed", batch_id)
-        _finish(
-            batch_id,
-            Status.FAILED,
-            errors=_file_error(_("导入时发生系统错误，没有导入任何建议。请稍后重试，或联系系统管理员。")),
-        )
+        _finish(batch_id, Status.FAILED, errors=_file_error(pipeline.failure))
     finally:
         progress.close()
     return True

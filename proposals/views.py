@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import Case, F, IntegerField, Prefetch, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -34,6 +34,11 @@ from .models import AssignmentRequest, Attachment, CoSigner, Proposal
 from .similarity import similar_proposals
 
 DEPUTY, COORDINATOR = Role.DEPUTY, Role.COORDINATOR
+# Lead first, then separate, co-handlers, reference: the order a reader expects.
+MODE_ORDER = Case(
+    *(When(mode=mode, then=Value(i)) for i, mode in enumerate(("lead", "separate", "cohandler", "reference"))),
+    output_field=IntegerField(),
+)
 PAGE_SIZE = 25
 
 
@@ -84,6 +89,7 @@ def proposal_detail(request, pk):
         }
         for a in proposal.assignments.current()
         .select_related("department")
+        .order_by(MODE_ORDER, "id")
         .prefetch_related(
             Prefetch("requests", queryset=AssignmentRequest.objects.filter(status=AssignmentRequest.Status.PENDING))
         )

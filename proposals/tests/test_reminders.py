@@ -19,8 +19,9 @@ Mode = Assignment.Mode
 @pytest.fixture
 def world(accepted, make_submitted, deputy, coordinator, department_a, department_b, clerk_a, leader_a, clerk_b):
     """Department A leads one proposal (unsigned) and one (signed, overdue); B co-handles."""
-    assigning.assign_proposal(accepted, [PlanLine(department_a, Mode.LEAD), PlanLine(department_b, Mode.COHANDLER)],
-                              coordinator)
+    assigning.assign_proposal(
+        accepted, [PlanLine(department_a, Mode.LEAD), PlanLine(department_b, Mode.COHANDLER)], coordinator
+    )
     from proposals import services
 
     late = services.accept_proposal(make_submitted(deputy, "关于逾期事项的建议"), coordinator)
@@ -31,8 +32,9 @@ def world(accepted, make_submitted, deputy, coordinator, department_a, departmen
     leader_a.save()
 
 
-def test_each_department_gets_one_digest_and_the_coordinators_one_summary(world, clerk_a, leader_a, clerk_b,
-                                                                          coordinator):
+def test_each_department_gets_one_digest_and_the_coordinators_one_summary(
+    world, clerk_a, leader_a, clerk_b, coordinator
+):
     departments, summaries = send_reminders(timezone.localdate())
     assert (departments, summaries) == (2, 1)
     by_recipients = {tuple(sorted(m.to)): m for m in mail.outbox}
