@@ -17,7 +17,7 @@ from . import assigning, deadlines
 from .assigning import PlanLine
 from .forms import ExtendForm, ReassignForm
 from .models import Assignment, AssignmentRequest, Proposal
-from .views import get_proposal_for_user
+from .views import fail, get_proposal_for_user
 
 COORDINATOR = Role.COORDINATOR
 DEPARTMENT = (Role.CLERK, Role.LEADER)
@@ -28,11 +28,6 @@ def get_assignment_for_user(request, pk, *, roles=None):
     return get_for_user(
         Assignment.objects.select_related("proposal__session", "department"), request.user, roles=roles, pk=pk
     )
-
-
-def fail(request, error, proposal_pk):
-    messages.error(request, error.message)
-    return redirect("proposals:detail", pk=proposal_pk)
 
 
 def read_plan(post):

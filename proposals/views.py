@@ -47,9 +47,10 @@ def get_proposal_for_user(request, pk, *, roles=None):
     return get_for_user(Proposal.objects.all(), request.user, roles=roles, pk=pk)
 
 
-def fail(request, error, proposal):
+def fail(request, error, proposal_pk):
+    """A refused step: its message on the proposal page, where the user was."""
     messages.error(request, error.message)
-    return redirect("proposals:detail", pk=proposal.pk)
+    return redirect("proposals:detail", pk=proposal_pk)
 
 
 # --- lists and detail ---------------------------------------------------------------------------
@@ -309,7 +310,7 @@ def submit(request, pk):
     try:
         services.submit_proposal(proposal, request.user)
     except services.ProposalError as error:
-        return fail(request, error, proposal)
+        return fail(request, error, proposal.pk)
     messages.success(request, _("建议已提交，等待交办机构审查。"))
     return redirect("proposals:detail", pk=proposal.pk)
 
@@ -326,7 +327,7 @@ def invite(request, pk):
         deputy = services.find_deputy(form.cleaned_data["name"])
         services.invite_cosigner(proposal, request.user, deputy)
     except services.ProposalError as error:
-        return fail(request, error, proposal)
+        return fail(request, error, proposal.pk)
     messages.success(request, _("已邀请%(name)s代表联名，等待其确认。") % {"name": deputy.name})
     return redirect("proposals:detail", pk=proposal.pk)
 
@@ -336,7 +337,7 @@ def _respond(request, pk, accept):
     try:
         services.respond_to_invitation(proposal, request.user, accept=accept)
     except services.ProposalError as error:
-        return fail(request, error, proposal)
+        return fail(request, error, proposal.pk)
     messages.success(request, _("已确认联名。") if accept else _("已谢绝联名。"))
     return redirect("proposals:detail" if accept else "home", **({"pk": proposal.pk} if accept else {}))
 
@@ -360,7 +361,7 @@ def withdraw(request, pk):
     try:
         services.request_withdrawal(proposal, request.user)
     except services.ProposalError as error:
-        return fail(request, error, proposal)
+        return fail(request, error, proposal.pk)
     if proposal.status == Proposal.Status.WITHDRAWN:
         messages.success(request, _("建议已撤回。"))
     else:
@@ -375,7 +376,7 @@ def withdraw_agree(request, pk):
     try:
         services.agree_to_withdraw(proposal, request.user)
     except services.ProposalError as error:
-        return fail(request, error, proposal)
+        return fail(request, error, proposal.pk)
     messages.success(request, _("您已同意撤回。"))
     return redirect("proposals:detail", pk=proposal.pk)
 
@@ -391,7 +392,7 @@ def attachment_upload(request, pk):
     try:
         attachment = services.add_attachment(proposal, request.user, form.cleaned_data["file"])
     except services.ProposalError as error:
-        return fail(request, error, proposal)
+        return fail(request, error, proposal.pk)
     messages.success(request, _("已上传附件“%(name)s”。") % {"name": attachment.original_name})
     return redirect("proposals:detail", pk=proposal.pk)
 
@@ -424,7 +425,7 @@ def attachment_delete(request, pk):
     try:
         services.remove_attachment(attachment, request.user)
     except services.ProposalError as error:
-        return fail(request, error, attachment.proposal)
+        return fail(request, error, attachment.proposal_id)
     messages.success(request, _("已删除附件。"))
     return redirect("proposals:detail", pk=attachment.proposal_id)
 
@@ -439,7 +440,7 @@ def accept(request, pk):
     try:
         services.accept_proposal(proposal, request.user)
     except services.ProposalError as error:
-        return fail(request, error, proposal)
+        return fail(request, error, proposal.pk)
     messages.success(request, _("已立案，编号为第%(n)s号。") % {"n": proposal.number})
     return redirect("proposals:detail", pk=proposal.pk)
 
@@ -454,7 +455,7 @@ def return_for_revision(request, pk):
             raise services.ProposalError(_("请写明需要代表修改完善的内容（最多2000字）。"))
         services.return_for_revision(proposal, request.user, form.cleaned_data["message"])
     except services.ProposalError as error:
-        return fail(request, error, proposal)
+        return fail(request, error, proposal.pk)
     messages.success(request, _("已退回代表修改完善。"))
     return redirect("proposals:detail", pk=proposal.pk)
 
@@ -469,7 +470,7 @@ def not_accept(request, pk):
             raise services.ProposalError(_("请选择不予立案的理由和处理方式。"))
         services.not_accept(proposal, request.user, **form.cleaned_data)
     except services.ProposalError as error:
-        return fail(request, error, proposal)
+        return fail(request, error, proposal.pk)
     messages.success(request, _("已作不予立案处理。"))
     return redirect("proposals:detail", pk=proposal.pk)
 
@@ -490,6 +491,6 @@ def merge(request, pk):
             )
         services.merge_proposals(proposal, into, request.user)
     except services.ProposalError as error:
-        return fail(request, error, proposal)
+        return fail(request, error, proposal.pk)
     messages.success(request, _("已并案办理。"))
     return redirect("proposals:detail", pk=proposal.pk)
