@@ -15,6 +15,7 @@ from accounts.permissions import get_for_user, role_required
 
 from . import assigning, deadlines
 from .assigning import PlanLine
+from .filters import ProposalFilter
 from .forms import ExtendForm, ReassignForm
 from .models import Assignment, AssignmentRequest, Proposal
 from .views import fail, get_proposal_for_user
@@ -33,10 +34,11 @@ def get_assignment_for_user(request, pk, *, roles=None):
 def read_plan(post):
     """The plan rows posted as parallel `department` and `mode` lists; blank rows ignored."""
     departments = {
-        str(d.pk): d for d in Department.objects.filter(pk__in=[v for v in post.getlist("department") if v.isdigit()])
+        str(d.pk): d
+        for d in Department.objects.filter(pk__in=[v for v in post.getlist("plan_department") if v.isdigit()])
     }
     lines, errors = [], []
-    for dept_id, mode in zip(post.getlist("department"), post.getlist("mode"), strict=False):
+    for dept_id, mode in zip(post.getlist("plan_department"), post.getlist("plan_mode"), strict=False):
         if not dept_id:
             continue
         if dept_id not in departments:
@@ -88,15 +90,16 @@ def assign(request, pk):
 
 @role_required(COORDINATOR)
 def bulk_assign(request):
-    """GET: the proposals ticked in the list and the plan form; POST: assign them all."""
+    """GET: the proposals ticked in the list (or, with `all`, every registered proposal the
+    list's filter matches) and the plan form; POST: assign them all."""
     source = request.POST if request.method == "POST" else request.GET
-    ids = [int(v) for v in source.getlist("ids") if v.isdigit()]
+    visible = Proposal.objects.visible_to(request.user)
+    if source.get("all"):
+        matching = ProposalFilter(source, queryset=visible.filter(status=Proposal.Status.ACCEPTED)).qs
+    else:
+        matching = visible.filter(pk__in=[int(v) for v in source.getlist("ids") if v.isdigit()])
     proposals = list(
-        Proposal.objects.visible_to(request.user)
-        .filter(pk__in=ids)
-        .select_related("session", "lead_deputy")
-        .prefetch_related("hoped_departments")
-        .order_by("number")
+        matching.select_related("session", "lead_deputy").prefetch_related("hoped_departments").order_by("number")
     )
     if not proposals:
         messages.warning(request, _("请先在列表中勾选要交办的建议。"))
@@ -113,7 +116,19 @@ def bulk_assign(request):
         else:
             messages.success(request, _("已交办%(n)s件建议。") % {"n": len(done)})
             return redirect("proposals:list")
-    context = {"proposals": proposals, "single": None, **plan_context(lines, proposals[:50])}
+    # With `all`, the form carries the filter instead of a thousand ids.
+    carried = [
+        (k, v)
+        for k in source
+        if k not in ("plan_department", "plan_mode", "csrfmiddlewaretoken")
+        for v in source.getlist(k)
+    ]
+    context = {
+        "proposals": proposals,
+        "single": None,
+        "carried": carried if source.get("all") else [("ids", p.pk) for p in proposals],
+        **plan_context(lines, proposals[:50]),
+    }
     return render(request, "proposals/assign.html", context)
 
 

@@ -1,6 +1,7 @@
 """The daily reminders: each department one digest of its unsigned, due-soon and overdue
 assignments; the coordinators one summary. Idempotent per day (accounts.DigestLog)."""
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from . import deadlines
 from .models import Assignment
 
 State = deadlines.TrackingState
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,12 +55,16 @@ def build_digests(today):
 
 def _once(kind, target, today, send):
     """Runs `send` unless this digest went out today. The log row and the sending share a
-    transaction: a failed send leaves no row, so the next run tries again."""
+    transaction: a failed send leaves no row, so the next run tries again; it does not stop
+    the other departments' digests."""
     try:
         with transaction.atomic():
             DigestLog.objects.create(kind=kind, target=str(target), day=today)
             send()
     except IntegrityError:
+        return False
+    except Exception:
+        log.exception("reminder %s for %s failed; it will be retried on the next run", kind, target)
         return False
     return True
 

@@ -13,14 +13,14 @@ def similar_proposals(title, text, *, user, exclude=None, limit=5):
     """The proposals closest to `title` and `text` (title and suggestions), in this session
     and past ones. The `%` lookups use the trigram GIN indexes; the similarity orders them.
 
-    A coordinator compares with everything submitted. A deputy sees registered proposals
-    (their titles are public once numbered) and their own — never others' drafts or pending
-    proposals."""
+    A coordinator compares with everything submitted. A deputy sees registered (numbered)
+    proposals, whatever happened to them since (titles are public once numbered), and their
+    own; never others' drafts or pending proposals."""
     if not title:
         return []
     queryset = Proposal.objects.exclude(status=Proposal.Status.DRAFT)
     if user.role != Role.COORDINATOR:
-        queryset = queryset.filter(Q(status=Proposal.Status.ACCEPTED) | Q(lead_deputy__user=user))
+        queryset = queryset.filter(Q(number__isnull=False) | Q(lead_deputy__user=user))
     if exclude:
         queryset = queryset.exclude(pk=exclude)
     return list(

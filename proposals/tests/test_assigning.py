@@ -297,3 +297,65 @@ def test_the_inbox_runs_a_fixed_number_of_queries(
     client.force_login(clerk_a)
     with django_assert_max_num_queries(6):
         client.get(reverse("proposals:inbox"))
+
+
+def test_bulk_assignment_of_a_thousand_proposals_through_the_page_is_one_request(
+    client, session, deputy, coordinator, department_a, clerk_a, django_assert_max_num_queries
+):
+    proposals = Proposal.objects.bulk_create(
+        Proposal(
+            session=session,
+            title=f"关于第{i}项工作的建议",
+            body="x",
+            lead_deputy=deputy.deputy,
+            status=Proposal.Status.ACCEPTED,
+            number=i,
+            created_by=deputy,
+        )
+        for i in range(1, 1001)
+    )
+    client.force_login(coordinator)
+    data = {"ids": [p.pk for p in proposals], "plan_department": [department_a.pk], "plan_mode": [Mode.LEAD]}
+    # the same whether 10 or 1,000 proposals: session, user, the proposals and their hoped-for
+    # departments, the plan's departments, then bulk_assign's own constant set
+    with django_assert_max_num_queries(18):
+        response = client.post(reverse("proposals:bulk_assign"), data)
+    assert response["Location"] == reverse("proposals:list")
+    assert "已交办1000件建议" in client.get(response["Location"]).content.decode()
+    assert Assignment.objects.filter(department=department_a).count() == 1000
+
+
+def test_every_registered_proposal_matching_the_list_filter_can_be_assigned_at_once(
+    client, session, deputy, coordinator, department_a, make_submitted
+):
+    proposals = Proposal.objects.bulk_create(
+        Proposal(
+            session=session,
+            title=f"关于第{i}项工作的建议",
+            body="x",
+            lead_deputy=deputy.deputy,
+            status=Proposal.Status.ACCEPTED,
+            number=i,
+            created_by=deputy,
+        )
+        for i in range(1, 41)
+    )
+    make_submitted(deputy, "关于尚未立案的建议")
+    client.force_login(coordinator)
+    page = client.get(reverse("proposals:bulk_assign"), {"number_max": 30, "all": "1"})
+    assert len(page.context["proposals"]) == 30
+    data = {"number_max": "30", "all": "1", "plan_department": [department_a.pk], "plan_mode": [Mode.LEAD]}
+    client.post(reverse("proposals:bulk_assign"), data)
+    assert Assignment.objects.count() == 30
+    assert set(Assignment.objects.values_list("proposal__number", flat=True)) == set(range(1, 31))
+    assert proposals
+
+
+def test_the_bulk_page_shows_the_ticked_proposals_and_refuses_a_bad_plan(client, accepted, coordinator, department_a):
+    client.force_login(coordinator)
+    page = client.get(reverse("proposals:bulk_assign"), {"ids": [accepted.pk]}).content.decode()
+    assert accepted.title in page
+    data = {"ids": [accepted.pk], "plan_department": [department_a.pk], "plan_mode": [Mode.COHANDLER]}
+    response = client.post(reverse("proposals:bulk_assign"), data)
+    assert "协办单位须有主办单位" in response.content.decode()
+    assert not Assignment.objects.exists()

@@ -86,3 +86,23 @@ def test_the_command_refuses_a_malformed_date(db):
 def test_nothing_to_remind_sends_nothing(db, coordinator):
     assert send_reminders(timezone.localdate()) == (0, 0)
     assert mail.outbox == []
+
+
+def test_a_failing_digest_does_not_stop_the_others_and_is_retried(world, monkeypatch, settings):
+    from accounts import emails
+
+    real_send = emails.send
+    calls = []
+
+    def flaky(template, to, context):
+        calls.append(template)
+        if template == "department_digest" and len(calls) == 1:
+            raise ConnectionError("SMTP down")
+        real_send(template, to, context)
+
+    monkeypatch.setattr(emails, "send", flaky)
+    today = timezone.localdate()
+    assert send_reminders(today)[0] == 1  # the second department still got its digest
+    assert DigestLog.objects.filter(kind="department_digest").count() == 1
+    assert send_reminders(today)[0] == 1  # the failed one goes out on the next run
+    assert DigestLog.objects.filter(kind="department_digest").count() == 2
