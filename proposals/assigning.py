@@ -359,8 +359,8 @@ def decide_reassignment(request, actor, *, approve, note="", new_department=None
     if new_department is None:
         raise ProposalError(_("请选择调整后的承办单位。"))
     line = PlanLine(new_department, assignment.mode)
-    if errors := [e for e in check_plan([line]) if "停用" in e]:
-        raise ProposalError(" ".join(errors))
+    if not new_department.is_active:
+        raise ProposalError(_("%(dept)s已停用，不能交办。") % {"dept": new_department.name})
     if proposal.assignments.current().filter(department=new_department).exists():
         raise ProposalError(_("%(dept)s已在承办此建议。") % {"dept": new_department.name})
     _claim(request, actor, True, note, new_department=new_department)

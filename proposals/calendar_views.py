@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
@@ -20,7 +20,16 @@ from .models import CalendarChange, WorkCalendarDay
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 RECENT_CHANGES = 20
-WEEKDAY_NAMES = [gettext_lazy(n) for n in ("一", "二", "三", "四", "五", "六", "日")]
+# Column heads of a month grid, Monday first (written out so makemessages finds them).
+WEEKDAY_NAMES = [
+    pgettext_lazy("weekday", "一"),
+    pgettext_lazy("weekday", "二"),
+    pgettext_lazy("weekday", "三"),
+    pgettext_lazy("weekday", "四"),
+    pgettext_lazy("weekday", "五"),
+    pgettext_lazy("weekday", "六"),
+    pgettext_lazy("weekday", "日"),
+]
 
 
 def _year_from(value, default: int) -> int:

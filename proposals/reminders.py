@@ -73,6 +73,7 @@ def send_reminders(today, *, dry_run=False, out=None):
     """Sends what is due today and returns (department digests sent, summaries sent).
     With dry_run it writes what it would send to `out` and records nothing."""
     digests = build_digests(today)
+    no_address = _("（无邮箱）")
     users = defaultdict(list)
     for user in User.objects.filter(
         department_id__in=[d.department.pk for d in digests], role__in=(Role.CLERK, Role.LEADER), is_active=True
@@ -89,7 +90,7 @@ def send_reminders(today, *, dry_run=False, out=None):
         }
         if dry_run:
             if out:
-                out.write(f"{line} → {', '.join(recipients) or _('（无邮箱）')}\n")
+                out.write(f"{line} → {', '.join(recipients) or no_address}\n")
             continue
 
         def send(digest=digest, recipients=recipients, line=line):
@@ -113,7 +114,7 @@ def send_reminders(today, *, dry_run=False, out=None):
         if out:
             out.write(
                 _("交办机构汇总：未签收%(unsigned)s件，临期%(due_soon)s件，逾期%(overdue)s件") % summary
-                + f" → {', '.join(coordinators) or _('（无邮箱）')}\n"
+                + f" → {', '.join(coordinators) or no_address}\n"
             )
         return 0, 0
     sent_summaries = 0

@@ -53,3 +53,10 @@ def test_the_home_page_in_english_has_no_chinese_left_but_data(client, coordinat
     # Only the user's own name (data, not UI) and the language's own name may be Chinese.
     chinese = set(re.findall(r"[\u4e00-\u9fff]+", page)) - {"李敏", "简体中文"}
     assert chinese == set()
+
+
+def test_a_users_language_does_not_outlive_their_request(client, coordinator):
+    client.force_login(coordinator)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    client.get(reverse("home"))
+    assert translation.get_language() == "zh-hans"
