@@ -1,11 +1,19 @@
 """Personas (STYLE.md practice 12) and the browser set-up shared by every test module."""
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
 from accounts.models import CongressLevel, Delegation, Department, Deputy, Role, User
 
 PASSWORD = "Persona-pass-2024"
+
+
+def pytest_configure(config):
+    # WhiteNoise serves the finders' files in tests, but warns on every request when
+    # STATIC_ROOT does not exist yet (a fresh clone has never run collectstatic).
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 def make_user(username, role, *, department=None, full_name=None, delegation=None, **extra):
