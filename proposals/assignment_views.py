@@ -183,7 +183,7 @@ def _form_error(form):
 @role_required(*DEPARTMENT)
 def request_reassignment(request, pk):
     assignment = get_assignment_for_user(request, pk)
-    form = ReassignForm(request.POST)
+    form = ReassignForm(request.POST, prefix="reassign")
     try:
         if not form.is_valid():
             raise _form_error(form)
@@ -203,7 +203,7 @@ def request_reassignment(request, pk):
 @role_required(*DEPARTMENT)
 def request_extension(request, pk):
     assignment = get_assignment_for_user(request, pk)
-    form = ExtendForm(request.POST)
+    form = ExtendForm(request.POST, prefix="extend")
     try:
         if not form.is_valid():
             raise _form_error(form)

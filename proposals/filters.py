@@ -34,7 +34,7 @@ class ProposalFilter(django_filters.FilterSet):
         label=_("分类"), queryset=Category.objects.select_related("parent"), method="filter_category"
     )
     number_min = django_filters.NumberFilter(label=_("建议号从"), field_name="number", lookup_expr="gte")
-    number_max = django_filters.NumberFilter(label=_("到"), field_name="number", lookup_expr="lte")
+    number_max = django_filters.NumberFilter(label=_("建议号到"), field_name="number", lookup_expr="lte")
     deputy = django_filters.CharFilter(label=_("代表"), method="filter_deputy")
     delegation = django_filters.ModelChoiceFilter(
         label=_("代表团"), field_name="lead_deputy__delegation", queryset=Delegation.objects.all()
@@ -63,7 +63,7 @@ class ProposalFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     submitted_to = django_filters.DateFilter(
-        label=_("到"),
+        label=_("提交日期到"),
         field_name="submitted_at",
         lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -98,8 +98,9 @@ def proposal_detail(request, pk):
     context = {
         "assignments": assignments,
         "today": today,
-        "reassign_form": ReassignForm(),
-        "extend_form": ExtendForm(),
+        # both forms share the page: prefixes keep their fields' ids apart
+        "reassign_form": ReassignForm(prefix="reassign"),
+        "extend_form": ExtendForm(prefix="extend"),
         "proposal": proposal,
         "is_lead": is_lead,
         "my_cosign": my_cosign,

@@ -41,7 +41,9 @@ def test_assignment_sign_for_reassignment_request_and_refusal(page, live_server,
     page.get_by_role("link", name="交办事项", exact=True).click()
     page.get_by_role("link", name=SEED_TITLE).click()
     page.get_by_text(re.compile(r"申请调整（")).click()
-    page.get_by_label("理由").first.fill("该事项主要涉及科技成果转化，不属于我厅职责。")
+    page.locator("details").filter(has_text="申请调整").get_by_label("理由").fill(
+        "该事项主要涉及科技成果转化，不属于我厅职责。"
+    )
     page.get_by_label("建议承办单位").select_option(label="吉林省工业和信息化厅")
     page.get_by_role("button", name="提交调整申请").click()
     expect(page.get_by_text("已提交调整申请，等待交办机构审批。")).to_be_visible()
