@@ -31,6 +31,12 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     readonly_fields = ("last_login", "date_joined")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Roles are the security administrator's business (三员分立): the system
+        # administrator sets one when creating an account and cannot change it afterwards.
+        return (*self.readonly_fields, "role") if obj else self.readonly_fields
+
     filter_horizontal = ()
 
 

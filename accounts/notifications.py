@@ -3,6 +3,7 @@ with an address, sent by the worker after the transaction commits (one job per c
 many people are told)."""
 
 from django.db import transaction
+from django.utils.text import Truncator
 
 from .models import Notification
 
@@ -19,7 +20,9 @@ def notify_many(items):
         if user is None or not user.is_active or (user.pk, str(message), url) in seen:
             continue
         seen.add((user.pk, str(message), url))
-        rows.append(Notification(user=user, message=str(message), url=url))
+        # bulk_create skips field validation: keep within the column, never a failed action
+        text = Truncator(str(message)).chars(Notification._meta.get_field("message").max_length)
+        rows.append(Notification(user=user, message=text, url=url))
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created if n.user.email]
     if ids:

@@ -11,7 +11,8 @@ def send_test_email(address: str) -> None:
     emails.send_test_email(address)
 
 
-@app.task(queue="mail")
+# Retried when the mail server fails; notifications already sent are claimed and skipped.
+@app.task(queue="mail", retry=5)
 def email_notifications(notification_ids: list[int]) -> None:
     """Emails each notification to its user once: a notification is claimed by a conditional
     update before sending, so running the job twice sends nothing twice."""

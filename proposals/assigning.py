@@ -204,6 +204,14 @@ def _require_department_user(assignment, actor):
         raise ProposalError(_("只有承办单位的工作人员可以进行此项操作。"))
 
 
+def _locked(assignment):
+    """The assignment re-read under a row lock: requests about it queue up, so a double click
+    files one request and nobody acts on a stale copy."""
+    return (
+        Assignment.objects.select_for_update().select_related("proposal__session", "department").get(pk=assignment.pk)
+    )
+
+
 def _coordinators():
     return list(User.objects.filter(role=Role.COORDINATOR, is_active=True))
 
@@ -226,6 +234,7 @@ def sign_for(assignment, actor, *, now=None):
 def request_reassignment(assignment, actor, *, reason, suggested_department=None, today=None):
     """申请调整: only within the window; late requests are refused with the date it closed."""
     _require_department_user(assignment, actor)
+    assignment = _locked(assignment)
     today = today or timezone.localdate()
     if not assignment.is_active or assignment.replied_at:
         raise ProposalError(_("此交办已调整或已答复，不能申请调整。"))
@@ -268,6 +277,7 @@ def request_reassignment(assignment, actor, *, reason, suggested_department=None
 def request_extension(assignment, actor, *, reason, until):
     """申请延期: never beyond the longest allowed (6 months from assignment by default)."""
     _require_department_user(assignment, actor)
+    assignment = _locked(assignment)
     if not assignment.owes_reply:
         raise ProposalError(_("只有主办或分办单位需要申请答复延期。"))
     if not assignment.is_active or assignment.replied_at:
@@ -313,6 +323,8 @@ def request_extension(assignment, actor, *, reason, until):
 def _check_still_pending(request, assignment, version):
     if AssignmentRequest.objects.filter(pk=request.pk).values_list("status", flat=True).get() != RequestStatus.PENDING:
         raise ProposalError(_("此申请已经审批过了，请刷新页面查看结果。"))
+    if not assignment.is_active or assignment.replied_at:
+        raise ProposalError(_("此交办已调整或已答复，申请不再适用。"))
     if version is not None and version != assignment.version:
         raise ProposalError(_("此交办在您查看后已有变化，请刷新页面后再审批。"))
 
@@ -365,6 +377,13 @@ def decide_reassignment(request, actor, *, approve, note="", new_department=None
         raise ProposalError(_("%(dept)s已在承办此建议。") % {"dept": new_department.name})
     _claim(request, actor, True, note, new_department=new_department)
     Assignment.objects.filter(pk=assignment.pk).update(is_active=False, version=F("version") + 1)
+    # Whatever else the old department asked for lapses with its assignment.
+    assignment.requests.filter(status=RequestStatus.PENDING).update(
+        status=RequestStatus.REFUSED,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        decision_note=_("已调整至%(dept)s，此申请不再适用。") % {"dept": new_department.name},
+    )
     now = now or timezone.now()
     moved = _new_assignment(proposal, line, actor, now, _calendar_for(timezone.localdate(now)))
     moved.save()
@@ -463,6 +482,8 @@ def chase(assignment, actor, *, message=""):
     _require_coordinator(actor)
     if not assignment.is_active or assignment.replied_at:
         raise ProposalError(_("此交办已调整或已答复，无需催办。"))
+    if assignment.mode == Mode.REFERENCE:
+        raise ProposalError(_("参阅单位不需答复，无需催办。"))
     Assignment.objects.filter(pk=assignment.pk).update(last_chased_at=timezone.now())
     log(assignment.proposal, Kind.CHASED, actor, message=message.strip(), department=assignment.department.name)
     text = _("催办：请抓紧办理%(title)s（%(mode)s）。%(message)s") % {

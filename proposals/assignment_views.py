@@ -18,6 +18,7 @@ from .assigning import PlanLine
 from .filters import ProposalFilter
 from .forms import ExtendForm, ReassignForm
 from .models import Assignment, AssignmentRequest, Proposal
+from .text import parse_id, plain
 from .views import fail, get_proposal_for_user
 
 COORDINATOR = Role.COORDINATOR
@@ -35,7 +36,7 @@ def read_plan(post):
     """The plan rows posted as parallel `department` and `mode` lists; blank rows ignored."""
     departments = {
         str(d.pk): d
-        for d in Department.objects.filter(pk__in=[v for v in post.getlist("plan_department") if v.isdigit()])
+        for d in Department.objects.filter(pk__in=[i for i in map(parse_id, post.getlist("plan_department")) if i])
     }
     lines, errors = [], []
     for dept_id, mode in zip(post.getlist("plan_department"), post.getlist("plan_mode"), strict=False):
@@ -97,7 +98,7 @@ def bulk_assign(request):
     if source.get("all"):
         matching = ProposalFilter(source, queryset=visible.filter(status=Proposal.Status.ACCEPTED)).qs
     else:
-        matching = visible.filter(pk__in=[int(v) for v in source.getlist("ids") if v.isdigit()])
+        matching = visible.filter(pk__in=[i for i in map(parse_id, source.getlist("ids")) if i])
     proposals = list(
         matching.select_related("session", "lead_deputy").prefetch_related("hoped_departments").order_by("number")
     )
@@ -224,7 +225,7 @@ def request_extension(request, pk):
 def chase(request, pk):
     assignment = get_assignment_for_user(request, pk, roles=(COORDINATOR,))
     try:
-        assigning.chase(assignment, request.user, message=request.POST.get("message", "")[:500])
+        assigning.chase(assignment, request.user, message=plain(request.POST.get("message"), 200))
     except assigning.ProposalError as error:
         return fail(request, error, assignment.proposal_id)
     messages.success(request, _("已向%(dept)s发出催办通知。") % {"dept": assignment.department.name})
@@ -240,8 +241,8 @@ def key_supervision(request, pk):
             proposal,
             request.user,
             is_key=request.POST.get("is_key") == "on",
-            leader=request.POST.get("leader", "")[:60],
-            note=request.POST.get("note", "")[:2000],
+            leader=plain(request.POST.get("leader"), 60),
+            note=plain(request.POST.get("note"), 2000),
         )
     except assigning.ProposalError as error:
         return fail(request, error, proposal.pk)
@@ -276,14 +277,13 @@ def request_queue(request):
 
 def _decide(request, pk, approve):
     item = get_object_or_404(AssignmentRequest.objects.select_related("assignment"), pk=pk)
-    version = request.POST.get("version")
-    version = int(version) if version and version.isdigit() else None
-    note = request.POST.get("note", "")[:2000]
+    version = parse_id(request.POST.get("version"))
+    note = plain(request.POST.get("note"), 2000)
     try:
         if item.kind == AssignmentRequest.Kind.REASSIGN:
             new_department = None
-            if dept := request.POST.get("new_department"):
-                new_department = Department.objects.filter(pk=dept if dept.isdigit() else 0).first()
+            if dept := parse_id(request.POST.get("new_department")):
+                new_department = Department.objects.filter(pk=dept).first()
             assigning.decide_reassignment(
                 item, request.user, approve=approve, note=note, version=version, new_department=new_department
             )

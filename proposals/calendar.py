@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import unicodedata
+from calendar import isleap
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -29,6 +30,8 @@ NAME_MAX = WorkCalendarDay._meta.get_field("name").max_length
 SUMMARY_MAX = CalendarChange._meta.get_field("summary").max_length
 # A year's special days are a few dozen rows; anything much larger is the wrong file.
 MAX_IMPORT_BYTES = 2 * 2**20
+# The years the calendar accepts: anything else is a typing mistake.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_IMPORT_ROWS = 400
 RECOMPUTED_FIELDS = ("sign_due", "reassign_until")
 
@@ -53,7 +56,7 @@ class CalendarImportError(CalendarError):
 
 
 def _year_lengths(years) -> dict[int, int]:
-    return {y: (date(y + 1, 1, 1) - date(y, 1, 1)).days for y in years}
+    return {y: 366 if isleap(y) else 365 for y in years}
 
 
 def uncovered_years(years) -> list[int]:
@@ -333,6 +336,12 @@ def parse_year_file(fileobj) -> tuple[int, dict[date, tuple[bool, str]]]:
             )
         if len(name) > NAME_MAX:
             errors.append(_("第%(row)s行：名称不能超过%(n)s个字。") % {"row": n, "n": NAME_MAX})
+        if d is not None and not MIN_YEAR <= d.year <= MAX_YEAR:
+            errors.append(
+                _("第%(row)s行：日期“%(value)s”超出范围（%(min)s—%(max)s年）。")
+                % {"row": n, "value": d.isoformat(), "min": MIN_YEAR, "max": MAX_YEAR}
+            )
+            d = None
         if d is None:
             continue
         if year is None:

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .calendar import MAX_YEAR, MIN_YEAR
 from .models import WorkCalendarDay
 
 
@@ -17,6 +18,12 @@ class CalendarDayForm(forms.Form):
         max_length=WorkCalendarDay._meta.get_field("name").max_length,
         help_text=_("节假日或调休名称，如“春节”“国庆节调休上班”；普通日期留空。"),
     )
+
+    def clean_date(self):
+        d = self.cleaned_data["date"]
+        if not MIN_YEAR <= d.year <= MAX_YEAR:
+            raise forms.ValidationError(_("日期应在%(min)s年至%(max)s年之间。") % {"min": MIN_YEAR, "max": MAX_YEAR})
+        return d
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())

@@ -15,10 +15,10 @@ from accounts.models import Role
 from accounts.permissions import role_required
 
 from . import calendar
+from .calendar import MAX_YEAR, MIN_YEAR
 from .calendar_forms import CalendarDayForm, CalendarImportForm
 from .models import CalendarChange, WorkCalendarDay
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
 RECENT_CHANGES = 20
 # Column heads of a month grid, Monday first (written out so makemessages finds them).
 WEEKDAY_NAMES = [

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Department, Deputy
 
 from .models import Category, Proposal, Session
-from .text import normalize_space, normalize_title
+from .text import normalize_space, normalize_title, plain
 
 MAX_SUGGESTIONS = 50
 MAX_SUGGESTION_CHARS = 2000
@@ -84,7 +84,7 @@ class ProposalForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         raw = self.data.getlist("suggestion") if hasattr(self.data, "getlist") else []
-        suggestions = [normalize_space(s) for s in raw]
+        suggestions = [normalize_space(plain(s)) for s in raw]
         suggestions = [s for s in suggestions if s]
         self.suggestions = suggestions
         if len(suggestions) > MAX_SUGGESTIONS:
@@ -206,7 +206,7 @@ class CategoryForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = Category.objects.filter(parent__isnull=True)
+        self.fields["parent"].queryset = Category.objects.filter(parent__isnull=True).exclude(pk=self.instance.pk)
         self.fields["parent"].help_text = _("不选则新建一个“方面”；选择方面则在其下新建“类”。")
 
     def clean(self):

@@ -96,14 +96,18 @@ def save_draft(*, actor, session, data, suggestions, proposal=None, version=None
         "search_text": _search_text(data["title"], suggestions),
     }
     if proposal is None:
-        if client_token and (existing := Proposal.objects.filter(client_token=client_token).first()):
-            return existing  # the same form sent twice
+        if existing := _sent_before(client_token, fields, suggestions):
+            return existing
         deputy = Deputy.objects.filter(user=actor).first()
         if deputy is None:
             raise ProposalError(_("只有人大代表可以提出建议。"))
-        proposal = Proposal.objects.create(
-            session=session, lead_deputy=deputy, created_by=actor, client_token=client_token, **fields
-        )
+        try:
+            with transaction.atomic():
+                proposal = Proposal.objects.create(
+                    session=session, lead_deputy=deputy, created_by=actor, client_token=client_token, **fields
+                )
+        except IntegrityError:  # the same form, sent twice at the same moment
+            return Proposal.objects.get(client_token=client_token)
         log(proposal, Kind.CREATED, actor, new=Status.DRAFT)
     else:
         if proposal.lead_deputy.user_id != actor.pk:
@@ -123,6 +127,23 @@ def save_draft(*, actor, session, data, suggestions, proposal=None, version=None
     )
     proposal.hoped_departments.set(data.get("hoped_departments") or [])
     return proposal
+
+
+def _sent_before(client_token, fields, suggestions):
+    """The proposal this form already created, when it is sent again unchanged (a double
+    click, a resent request). Sent again with other content (the browser's Back button
+    restores the form and its token), it is refused rather than silently dropped."""
+    existing = Proposal.objects.filter(client_token=client_token).first() if client_token else None
+    if existing is None:
+        return None
+    same = (
+        existing.title == fields["title"]
+        and existing.body == fields["body"]
+        and list(existing.suggestions.values_list("text", flat=True)) == suggestions
+    )
+    if not same:
+        raise ProposalError(_("这份表单已经保存过，请在“我的建议”中打开该建议继续修改，您的内容请先复制保存。"))
+    return existing
 
 
 def _snapshot(proposal):
@@ -164,7 +185,8 @@ def enter_on_behalf(*, actor, deputy, session, data, suggestions, client_token=N
         raise ProposalError(_("只有交办机构工作人员可以代录建议。"))
     suggestions = [s for s in suggestions if s]
     _check_content(data["title"], data.get("body", ""), suggestions, for_submission=True)
-    if client_token and (existing := Proposal.objects.filter(client_token=client_token).first()):
+    fields = {"title": data["title"], "body": data["body"]}
+    if existing := _sent_before(client_token, fields, suggestions):
         return existing
     now = timezone.now()
     proposal = Proposal.objects.create(

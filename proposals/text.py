@@ -29,3 +29,18 @@ def normalize_title(raw: str) -> str:
     if not title.endswith("建议"):
         title += "的建议"
     return title
+
+
+def plain(value, max_length=None) -> str:
+    """Text read straight from a request (not through a form field): NUL bytes removed,
+    which PostgreSQL refuses, and cut to `max_length`."""
+    text = (value or "").replace("\x00", "")
+    return text[:max_length] if max_length else text
+
+
+def parse_id(value):
+    """A primary key from a request, or None: ASCII digits only (str.isdigit() also accepts
+    ², which int() refuses) and within a bigint."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None

@@ -32,6 +32,7 @@ from .forms import (
 )
 from .models import AssignmentRequest, Attachment, CoSigner, Proposal
 from .similarity import similar_proposals
+from .text import parse_id, plain
 
 DEPUTY, COORDINATOR = Role.DEPUTY, Role.COORDINATOR
 # Lead first, then separate, co-handlers, reference: the order a reader expects.
@@ -281,23 +282,17 @@ def staff_entry(request):
 @role_required(DEPUTY, COORDINATOR)
 def extract(request):
     """htmx: the pasted body → the suggestion list, for the deputy to correct."""
-    suggestions = extract_suggestions(request.POST.get("body", ""))
+    suggestions = extract_suggestions(plain(request.POST.get("body"), 20000))
     return render(request, "proposals/_suggestions.html", {"suggestions": suggestions or [""], "extracted": True})
 
 
 @require_GET
 @role_required(DEPUTY, COORDINATOR)
 def similar(request):
-    title = request.GET.get("title", "").strip()
-    text = "\n".join([title, *request.GET.getlist("suggestion")])
+    title = plain(request.GET.get("title"), 200).strip()
+    text = plain("\n".join([title, *request.GET.getlist("suggestion")]), 20000)
     exclude = request.GET.get("exclude")
-    results = (
-        similar_proposals(
-            title, text, exclude=int(exclude) if exclude and exclude.isdigit() else None, user=request.user
-        )
-        if len(title) >= 4
-        else []
-    )
+    results = similar_proposals(title, text, exclude=parse_id(exclude), user=request.user) if len(title) >= 4 else []
     return render(request, "proposals/_similar.html", {"similar": results})
 
 
