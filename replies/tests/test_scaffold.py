@@ -13,8 +13,9 @@ from proposals.extraction import chinese_numeral
 from proposals.models import Proposal
 from replies import scaffold
 
-# shared/ lies beside the checkout, for developers and CI alike.
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "seed-reply-jilin-2024-56.txt"
+# A copy of shared/samples/seed-reply-jilin-2024-56.txt, the reply this product was born
+# from, kept with the tests so they run wherever the checkout does.
+SAMPLE = Path(__file__).resolve().parent / "data" / "seed-reply-jilin-2024-56.txt"
 HEADING = re.compile(r"^[一二三四五六七八九十]+、关于“")
 
 
