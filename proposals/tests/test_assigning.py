@@ -10,7 +10,7 @@ from proposals import assigning, deadlines
 from proposals.assigning import PlanLine
 from proposals.models import Assignment, AssignmentRequest, Proposal, ProposalEvent
 
-from .conftest import reload
+from .conftest import registered, reload
 
 Mode = Assignment.Mode
 Kind = ProposalEvent.Kind
@@ -110,20 +110,7 @@ def test_only_coordinators_assign(accepted, clerk_a, department_a):
 def test_bulk_assignment_of_a_thousand_proposals_runs_a_constant_number_of_queries(
     session, deputy, coordinator, department_a, department_b, clerk_a, django_assert_max_num_queries
 ):
-    now = timezone.now()
-    proposals = Proposal.objects.bulk_create(
-        Proposal(
-            session=session,
-            title=f"关于第{i}项工作的建议",
-            body="x",
-            lead_deputy=deputy.deputy,
-            status=Proposal.Status.ACCEPTED,
-            number=i,
-            created_by=deputy,
-            accepted_at=now,
-        )
-        for i in range(1, 1001)
-    )
+    proposals = registered(session, deputy, range(1, 1001))
     plan = [PlanLine(department_a, Mode.LEAD), PlanLine(department_b, Mode.COHANDLER)]
     with django_assert_max_num_queries(14):
         assigning.bulk_assign(proposals, plan, coordinator)
@@ -281,18 +268,7 @@ def test_the_inbox_lists_the_departments_assignments_with_their_state(client, as
 def test_the_inbox_runs_a_fixed_number_of_queries(
     client, session, deputy, coordinator, department_a, clerk_a, django_assert_max_num_queries
 ):
-    proposals = Proposal.objects.bulk_create(
-        Proposal(
-            session=session,
-            title=f"关于第{i}项工作的建议",
-            body="x",
-            lead_deputy=deputy.deputy,
-            status=Proposal.Status.ACCEPTED,
-            number=i,
-            created_by=deputy,
-        )
-        for i in range(1, 31)
-    )
+    proposals = registered(session, deputy, range(1, 31))
     assigning.bulk_assign(proposals, [PlanLine(department_a, Mode.LEAD)], coordinator)
     client.force_login(clerk_a)
     with django_assert_max_num_queries(6):
@@ -302,18 +278,7 @@ def test_the_inbox_runs_a_fixed_number_of_queries(
 def test_bulk_assignment_of_a_thousand_proposals_through_the_page_is_one_request(
     client, session, deputy, coordinator, department_a, clerk_a, django_assert_max_num_queries
 ):
-    proposals = Proposal.objects.bulk_create(
-        Proposal(
-            session=session,
-            title=f"关于第{i}项工作的建议",
-            body="x",
-            lead_deputy=deputy.deputy,
-            status=Proposal.Status.ACCEPTED,
-            number=i,
-            created_by=deputy,
-        )
-        for i in range(1, 1001)
-    )
+    proposals = registered(session, deputy, range(1, 1001))
     client.force_login(coordinator)
     data = {"ids": [p.pk for p in proposals], "plan_department": [department_a.pk], "plan_mode": [Mode.LEAD]}
     # the same whether 10 or 1,000 proposals: session, user, the proposals and their hoped-for
@@ -328,18 +293,7 @@ def test_bulk_assignment_of_a_thousand_proposals_through_the_page_is_one_request
 def test_every_registered_proposal_matching_the_list_filter_can_be_assigned_at_once(
     client, session, deputy, coordinator, department_a, make_submitted
 ):
-    proposals = Proposal.objects.bulk_create(
-        Proposal(
-            session=session,
-            title=f"关于第{i}项工作的建议",
-            body="x",
-            lead_deputy=deputy.deputy,
-            status=Proposal.Status.ACCEPTED,
-            number=i,
-            created_by=deputy,
-        )
-        for i in range(1, 41)
-    )
+    proposals = registered(session, deputy, range(1, 41))
     make_submitted(deputy, "关于尚未立案的建议")
     client.force_login(coordinator)
     page = client.get(reverse("proposals:bulk_assign"), {"number_max": 30, "all": "1"})

@@ -17,6 +17,7 @@ from proposals import assigning, assignment_import, deadlines, importing
 from proposals.assigning import PlanLine
 from proposals.models import Assignment, ImportBatch, Proposal, ProposalEvent, Session
 from proposals.tests import test_importing as service_tests
+from proposals.tests.conftest import registered
 from proposals.tests.test_importing import SESSION
 
 # The proposal import tests' fixtures: the session and departments, the coordinator importing, media in tmp.
@@ -67,20 +68,7 @@ def register(session, deputy):
     """register(1, 2, 3): proposals 第1号… registered (已立案) in the session."""
 
     def make(*numbers, status=Proposal.Status.ACCEPTED):
-        now = timezone.now()
-        return Proposal.objects.bulk_create(
-            Proposal(
-                session=session,
-                title=f"关于第{n}项工作的建议",
-                body="x",
-                lead_deputy=deputy.deputy,
-                status=status,
-                number=n,
-                created_by=deputy,
-                accepted_at=now,
-            )
-            for n in numbers
-        )
+        return registered(session, deputy, numbers, status=status)
 
     return make
 
