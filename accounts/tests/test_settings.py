@@ -109,3 +109,19 @@ def test_production_settings_pass_the_deployment_checklist():
 def test_a_non_boolean_debug_is_refused():
     result = django_check({**PROD, "DEBUG": "maybe"})
     assert "DEBUG must be true or false" in result.stderr
+
+
+def test_manage_py_stops_with_one_clear_line_in_an_empty_environment():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off "
+        "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+    ]
