@@ -7,6 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import CongressLevel, Department, Deputy, Role
 
 
+RESULT_CATEGORIES = [
+    ["A", "所提问题已经解决或者基本解决"],
+    ["B", "所提问题正在解决或者列入规划逐步解决"],
+    ["C", "所提问题因目前条件限制或者其他原因需待以后解决"],
+    ["D", "所提问题留作参考"],
+]
+
+
+def default_result_categories():
+    return [list(pair) for pair in RESULT_CATEGORIES]
+
+
 class Session(models.Model):
     """A session of a people's congress (届次/会次), e.g. 省十四届人大三次会议, with the
     deadline policy that later steps read (defaults from DOMAIN.md)."""
@@ -45,6 +57,12 @@ class Session(models.Model):
         _("抄送人大机构"), max_length=60, default="省人大常委会代表工作委员会", blank=True
     )
     cc_government_office = models.CharField(_("抄送政府机构"), max_length=60, default="省政府办公厅", blank=True)
+    contact_required = models.BooleanField(
+        _("签发前须有沟通记录"), default=True, help_text=_("勾选后，承办单位须先记录与代表的沟通情况才能签发答复。")
+    )
+    # The result categories (办理结果类别) replies choose from: [[code, label], …] in order
+    # from most to least resolved. Some places use A–C or 甲乙丙.
+    result_categories = models.JSONField(_("办理结果类别"), default=default_result_categories)
 
     class Meta:
         ordering = ["-opens_on", "-id"]
@@ -382,6 +400,13 @@ class ProposalEvent(models.Model):
         KEY_MARKED = "key_marked", _("列为重点督办")
         KEY_UNMARKED = "key_unmarked", _("取消重点督办")
         DEADLINES_RECOMPUTED = "deadlines_recomputed", _("期限重新计算")
+        CONTACT_RECORDED = "contact_recorded", _("记录沟通")
+        REPLY_SUBMITTED = "reply_submitted", _("答复送审")
+        REPLY_RETURNED = "reply_returned", _("答复退回修改")
+        REPLY_SIGNED = "reply_signed", _("答复签发")
+        REPLY_CORRECTED = "reply_corrected", _("答复更正")
+        OPINION_SIGNED = "opinion_signed", _("协办意见签发")
+        OPINION_WAIVED = "opinion_waived", _("免于等待协办意见")
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("事项"), max_length=30, choices=Kind.choices)

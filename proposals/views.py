@@ -15,6 +15,7 @@ from accounts.models import Role
 from accounts.permissions import get_for_user, role_required
 
 from . import deadlines, services
+from .extensions import detail_panels
 from .extraction import extract_suggestions
 from .files import AttachmentKind
 from .filters import ProposalFilter
@@ -98,6 +99,7 @@ def proposal_detail(request, pk):
     ]
     context = {
         "assignments": assignments,
+        "extra_panels": detail_panels(request, proposal),
         "today": today,
         # both forms share the page: prefixes keep their fields' ids apart
         "reassign_form": ReassignForm(prefix="reassign"),

@@ -5,3 +5,47 @@ from django.utils.translation import gettext_lazy as _
 class RepliesConfig(AppConfig):
     name = "replies"
     verbose_name = _("答复办理")
+
+    def ready(self):
+        from accounts.models import Role
+        from accounts.registry import HomePanel, NavItem, register_nav, register_panel
+        from proposals.extensions import DetailPanel, register_detail_panel
+
+        from . import panels
+
+        department = (Role.CLERK, Role.LEADER)
+        register_nav(NavItem(_("答复"), "replies:list", (*department, Role.COORDINATOR), order=15))
+        register_nav(NavItem(_("常用语"), "replies:snippets", department, order=60))
+        register_nav(NavItem(_("文号"), "replies:series", (*department, Role.COORDINATOR), order=70))
+        register_nav(NavItem(_("答复设置"), "replies:settings", (Role.LEADER,), order=75))
+        register_detail_panel(DetailPanel("replies/_proposal_panel.html", panels.proposal_panel))
+        register_panel(
+            HomePanel(
+                title=_("待签发的答复"),
+                roles=(Role.LEADER,),
+                items=panels.to_sign,
+                template="home/_replies_panel.html",
+                empty_text=_("没有待签发的答复。"),
+                order=5,
+            )
+        )
+        register_panel(
+            HomePanel(
+                title=_("退回修改的答复"),
+                roles=(Role.CLERK,),
+                items=panels.to_revise,
+                template="home/_replies_panel.html",
+                empty_text=_("没有退回修改的答复。"),
+                order=5,
+            )
+        )
+        register_panel(
+            HomePanel(
+                title=_("收到的答复"),
+                roles=(Role.DEPUTY,),
+                items=panels.received,
+                template="home/_replies_panel.html",
+                empty_text=_("还没有收到答复。"),
+                order=20,
+            )
+        )

@@ -22,7 +22,7 @@ def test_replies_and_opinions_can_keep_separate_series(department_a):
 @pytest.mark.parametrize("code", ["吉科发规划〔2024〕", "吉科发[2024]", "吉科发规划2024", "吉科发规划56号", "  "])
 def test_a_code_with_its_own_year_brackets_or_serial_is_refused(code):
     with pytest.raises(numbering.NumberingError):
-        numbering.clean_code(code)
+        numbering.clean_pattern(code)
 
 
 def test_a_series_never_hands_out_a_number_twice(department_a):

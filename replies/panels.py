@@ -1,0 +1,53 @@
+"""What the replies app adds to the proposal page and to the home pages."""
+
+from accounts.models import Role
+from proposals.models import Assignment
+
+from .models import Reply
+
+DEPARTMENT = (Role.CLERK, Role.LEADER)
+
+
+def proposal_panel(request, proposal):
+    """The replies and opinions of this proposal the user may open, and for a department
+    the button that opens its draft."""
+    user = request.user
+    replies = list(
+        Reply.objects.visible_to(user)
+        .filter(assignment__proposal=proposal)
+        .select_related("department", "assignment")
+        .order_by("kind", "id")
+    )
+    can_start = []
+    if user.role in DEPARTMENT:
+        started = {r.assignment_id for r in replies}
+        can_start = [
+            a
+            for a in proposal.assignments.current()
+            .filter(department_id=user.department_id, signed_at__isnull=False)
+            .exclude(mode=Assignment.Mode.REFERENCE)
+            if a.pk not in started
+        ]
+    if not replies and not can_start:
+        return None
+    return {"replies": replies, "can_start": can_start}
+
+
+def to_sign(user):
+    return list(
+        Reply.objects.filter(department_id=user.department_id, status=Reply.Status.IN_REVIEW)
+        .for_list()
+        .order_by("updated_at")[:10]
+    )
+
+
+def to_revise(user):
+    return list(
+        Reply.objects.filter(department_id=user.department_id, status=Reply.Status.RETURNED)
+        .for_list()
+        .order_by("updated_at")[:10]
+    )
+
+
+def received(user):
+    return list(Reply.objects.visible_to(user).for_list().order_by("-signed_at")[:10])

@@ -1,0 +1,32 @@
+from django.urls import path
+
+from . import setup_views, views
+
+app_name = "replies"
+
+urlpatterns = [
+    path("", views.reply_list, name="list"),
+    path("start/<int:pk>/", views.start, name="start"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/save/", views.save, name="save"),
+    path("<int:pk>/preview/", views.preview, name="preview"),
+    path("<int:pk>/presence/", views.presence, name="presence"),
+    path("<int:pk>/submit/", views.submit, name="submit"),
+    path("<int:pk>/return/", views.return_for_revision, name="return"),
+    path("<int:pk>/sign/", views.sign, name="sign"),
+    path("<int:pk>/correct/", views.correct, name="correct"),
+    path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
+    path("<int:pk>/versions/", views.versions, name="versions"),
+    path("<int:pk>/diff/", views.diff, name="diff"),
+    *[
+        path(f"<int:pk>/sections/{op}/", views.section_op, {"op": op}, name=f"section_{op}")
+        for op in views.SECTION_OPS
+    ],
+    path("opinions/<int:pk>/waive/", views.waive, name="waive"),
+    path("snippets/", setup_views.snippets, name="snippets"),
+    path("snippets/<int:pk>/", setup_views.snippet_edit, name="snippet_edit"),
+    path("snippets/<int:pk>/delete/", setup_views.snippet_delete, name="snippet_delete"),
+    path("settings/", setup_views.reply_settings, name="settings"),
+    path("series/", setup_views.series_list, name="series"),
+    path("series/<int:pk>/", setup_views.series_edit, name="series_edit"),
+]

@@ -1,0 +1,420 @@
+"""Views of the reply: the department's workspace (editor, preview, contacts, co-handler
+opinions, review and signature), the signed document for deputies and the office, versions
+and their differences."""
+
+import difflib
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.permissions import get_for_user, role_required
+from proposals.models import Assignment
+from proposals.text import parse_id
+
+from . import scaffold, services
+from .forms import ContactForm, ReasonForm, content_from, editor_forms
+from .models import Reply, ReplyVersion, Snippet
+
+DEPARTMENT = (Role.CLERK, Role.LEADER)
+LEADER = (Role.LEADER,)
+COORDINATOR = (Role.COORDINATOR,)
+ANYONE_WHO_SEES = (Role.DEPUTY, Role.CLERK, Role.LEADER, Role.COORDINATOR)
+PAGE_SIZE = 25
+
+
+def get_reply_for_user(request, pk, *, roles=None, own=False):
+    """404 when the user may not see the reply; 403 for the wrong role, or (`own`) when it
+    belongs to another department (a lead department reading a co-handler's opinion)."""
+    reply = get_for_user(Reply.objects.for_detail(), request.user, roles=roles, pk=pk)
+    if own and reply.department_id != request.user.department_id:
+        raise PermissionDenied
+    return reply
+
+
+def _signed_content(reply):
+    return scaffold.ReplyContent.from_json(reply.signed_version.content) if reply.signed_version_id else None
+
+
+def _workspace_context(reply, user):
+    """What the department's own people see beside the editor."""
+    assignment = reply.assignment
+    context = {
+        "gate": services.quality_gate(reply),
+        "contacts": list(assignment.contacts.select_related("recorded_by")),
+        "contact_form": ContactForm(),
+        "comments": list(reply.comments.select_related("author")),
+        "snippets": list(Snippet.objects.filter(department_id=reply.department_id)),
+        "reason_form": ReasonForm(),
+        "base": reply.versions.order_by("-number").values_list("number", flat=True).first(),
+    }
+    return context
+
+
+def _detail_context(request, reply, **extra):
+    user = request.user
+    own = user.role in DEPARTMENT and reply.department_id == user.department_id
+    proposal = reply.assignment.proposal
+    context = {
+        "reply": reply,
+        "proposal": proposal,
+        "own": own,
+        "is_leader": own and user.role == Role.LEADER,
+        "signed": _signed_content(reply),
+        "categories": dict(map(tuple, proposal.session.result_categories)),
+        "signed_versions": list(
+            reply.versions.filter(kind__in=(ReplyVersion.Kind.SIGNED, ReplyVersion.Kind.CORRECTED))
+            .select_related("saved_by")
+            .order_by("-number")
+        ),
+    }
+    if own:
+        context.update(_workspace_context(reply, user))
+        if "form" not in extra:
+            context["form"], context["formset"] = editor_forms(reply)
+    if reply.kind == Reply.Kind.REPLY and reply.assignment.mode == Assignment.Mode.LEAD and (
+        own or user.role == Role.COORDINATOR
+    ):
+        context["opinions"] = services.opinions_for(reply.assignment)
+        context["waive_form"] = ReasonForm()
+    if user.role == Role.COORDINATOR:
+        context["contacts"] = list(reply.assignment.contacts.select_related("recorded_by"))
+    context.update(extra)
+    if context.get("form") is not None and context.get("formset") is not None and own:
+        context["draft"] = _posted_preview(context["form"], context["formset"], reply)
+    return context
+
+
+def _posted_preview(form, formset, reply):
+    """The content the editor shows, for the preview beside it."""
+    if form.is_bound:
+        if form.is_valid() and formset.is_valid():
+            return content_from(form, formset, reply)
+        return None
+    return services.content_of(reply)
+
+
+@role_required(*ANYONE_WHO_SEES)
+def detail(request, pk):
+    reply = get_reply_for_user(request, pk)
+    return render(request, "replies/detail.html", _detail_context(request, reply))
+
+
+def _editor_again(request, reply, form, formset, *, status=200, **extra):
+    """The editor with what the user posted, so nothing typed is lost."""
+    return render(
+        request,
+        "replies/detail.html",
+        _detail_context(request, reply, form=form, formset=formset, **extra),
+        status=status,
+    )
+
+
+def _save_posted(request, reply, transform=None):
+    """Validate and save the posted editor (after `transform`, a section operation).
+    Returns None when saved, or the response that shows what went wrong."""
+    form, formset = editor_forms(reply, request.POST)
+    if not (form.is_valid() and formset.is_valid()):
+        messages.error(request, _("有内容需要修改，请查看标红的提示。"))
+        return _editor_again(request, reply, form, formset)
+    content = content_from(form, formset, reply)
+    try:
+        if transform:
+            transform(content)
+        if content.to_json() != reply.content or form.cleaned_data["version"] != reply.version:
+            services.save_content(reply, content, request.user, version=form.cleaned_data["version"])
+    except services.ConflictError as conflict:
+        return _conflict(request, reply, form, formset, conflict)
+    except services.ReplyError as error:
+        messages.error(request, error.message)
+        return _editor_again(request, reply, form, formset)
+    return None
+
+
+def _conflict(request, reply, form, formset, conflict):
+    """Refused: show what the other person changed since this editor was loaded, keep what
+    this user typed, and let the next save go ahead on top of the current version."""
+    messages.error(request, conflict.message)
+    base = reply.versions.filter(number=parse_id(request.POST.get("base"))).first()
+    current = conflict.current
+    data = request.POST.copy()
+    reply.refresh_from_db()
+    data["version"] = reply.version
+    data["base"] = current.number
+    form, formset = editor_forms(reply, data)
+    form.is_valid(), formset.is_valid()
+    changes = line_diff(base.text if base else "", current.text)
+    return _editor_again(request, reply, form, formset, status=409, conflict=current, changes=changes)
+
+
+@require_POST
+@role_required(*DEPARTMENT)
+def save(request, pk):
+    reply = get_reply_for_user(request, pk, own=True)
+    failed = _save_posted(request, reply)
+    if failed:
+        return failed
+    messages.success(request, _("已保存。"))
+    return redirect("replies:detail", pk=reply.pk)
+
+
+def _index(request, content):
+    index = parse_id(request.POST.get("index"))
+    if index is None or index >= len(content.sections):
+        raise services.ReplyError(_("所选的部分不存在，请刷新页面后重试。"))
+    return index
+
+
+def _suggestion_texts(reply):
+    return dict(reply.assignment.proposal.suggestions.values_list("pk", "text"))
+
+
+SECTION_OPS = ("add", "remove", "up", "down", "merge", "split")
+
+
+@require_POST
+@role_required(*DEPARTMENT)
+def section_op(request, pk, op):
+    """Add, remove, move, merge or split sections: what the user typed is saved with it."""
+    reply = get_reply_for_user(request, pk, own=True)
+    texts = _suggestion_texts(reply)
+
+    def transform(content):
+        if op == "add":
+            index = parse_id(request.POST.get("index"))
+            at = len(content.sections) if index is None else min(index + 1, len(content.sections))
+            if len(content.sections) >= scaffold.MAX_SECTIONS:
+                raise services.ReplyError(_("答复最多分为%(n)s个部分。") % {"n": scaffold.MAX_SECTIONS})
+            scaffold.add_section(content, at)
+        elif op == "remove":
+            scaffold.remove_section(content, _index(request, content))
+        elif op in ("up", "down"):
+            scaffold.move_section(content, _index(request, content), -1 if op == "up" else 1)
+        elif op == "merge":
+            index = _index(request, content)
+            if index + 1 >= len(content.sections):
+                raise services.ReplyError(_("最后一部分没有可以合并的下一部分。"))
+            scaffold.merge_sections(content, index, texts)
+        else:
+            index = _index(request, content)
+            if len(content.sections[index].suggestions) < 2:
+                raise services.ReplyError(_("只有答复两条以上建议的部分才能拆分。"))
+            scaffold.split_section(content, index, texts)
+
+    failed = _save_posted(request, reply, transform)
+    if failed:
+        return failed
+    return redirect("replies:detail", pk=reply.pk)
+
+
+@require_POST
+@role_required(*DEPARTMENT)
+def preview(request, pk):
+    reply = get_reply_for_user(request, pk, own=True)
+    form, formset = editor_forms(reply, request.POST)
+    context = {"reply": reply, "categories": dict(map(tuple, reply.assignment.proposal.session.result_categories))}
+    if form.is_valid() and formset.is_valid():
+        context["doc"] = content_from(form, formset, reply)
+    return render(request, "replies/_preview.html", context)
+
+
+@require_POST
+@role_required(*DEPARTMENT)
+def presence(request, pk):
+    reply = get_reply_for_user(request, pk, own=True)
+    return render(request, "replies/_presence.html", {"others": services.touch_presence(reply, request.user)})
+
+
+@require_POST
+@role_required(*DEPARTMENT)
+def submit(request, pk):
+    """送审: save what is in the editor, then send it to the leader."""
+    reply = get_reply_for_user(request, pk, own=True)
+    failed = _save_posted(request, reply)
+    if failed:
+        return failed
+    reply.refresh_from_db()
+    try:
+        services.submit_for_review(reply, request.user, version=reply.version)
+    except services.GateError as gate:
+        return _editor_again(request, reply, *editor_forms(reply), gate_failures=gate.failures)
+    except services.ReplyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已送领导审核签发。"))
+    return redirect("replies:detail", pk=reply.pk)
+
+
+@require_POST
+@role_required(*LEADER)
+def return_for_revision(request, pk):
+    reply = get_reply_for_user(request, pk, own=True)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请写明退回修改的意见。"))
+        return redirect("replies:detail", pk=reply.pk)
+    try:
+        services.return_for_revision(reply, request.user, comment=form.cleaned_data["text"])
+    except services.ReplyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已退回承办人修改。"))
+    return redirect("replies:detail", pk=reply.pk)
+
+
+@require_POST
+@role_required(*LEADER)
+def sign(request, pk):
+    reply = get_reply_for_user(request, pk, own=True)
+    try:
+        services.sign(reply, request.user)
+    except services.GateError as gate:
+        return render(
+            request, "replies/detail.html", _detail_context(request, reply, gate_failures=gate.failures), status=409
+        )
+    except services.ReplyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已签发，文号%(number)s。") % {"number": reply.document_number})
+    return redirect("replies:detail", pk=reply.pk)
+
+
+@require_POST
+@role_required(*DEPARTMENT)
+def correct(request, pk):
+    reply = get_reply_for_user(request, pk, own=True)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ReplyError(_("请写明更正理由。"))
+        services.start_correction(reply, request.user, reason=form.cleaned_data["text"])
+    except services.ReplyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已开始更正：原签发稿保持不变，更正稿签发后一并保留。"))
+    return redirect("replies:detail", pk=reply.pk)
+
+
+@require_POST
+@role_required(*DEPARTMENT)
+def contact_add(request, pk):
+    reply = get_reply_for_user(request, pk, own=True)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_contact(reply.assignment, request.user, data=form.cleaned_data)
+        except services.ReplyError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("已记录沟通情况。"))
+            return redirect("replies:detail", pk=reply.pk)
+    messages.error(request, _("沟通记录未保存，请查看标红的提示。"))
+    return render(request, "replies/detail.html", _detail_context(request, reply, contact_form=form), status=200)
+
+
+@require_POST
+@role_required(*COORDINATOR)
+def waive(request, pk):
+    """The office lets the lead go on without co-handler `pk`'s opinion."""
+    assignment = get_for_user(Assignment.objects.select_related("proposal", "department"), request.user, pk=pk)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ReplyError(_("请写明免等协办意见的理由。"))
+        services.waive_opinion(assignment, request.user, reason=form.cleaned_data["text"])
+    except services.ReplyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已同意免等%(dept)s的协办意见。") % {"dept": assignment.department.name})
+    lead = assignment.proposal.assignments.current().filter(mode=Assignment.Mode.LEAD).first()
+    reply = lead and lead.replies.order_by("-round").first()
+    if reply:
+        return redirect("replies:detail", pk=reply.pk)
+    return redirect("proposals:detail", pk=assignment.proposal_id)
+
+
+@require_POST
+@role_required(*DEPARTMENT)
+def start(request, pk):
+    """Open the department's reply (or opinion) for an assignment: made on first opening."""
+    assignment = get_for_user(
+        Assignment.objects.select_related("proposal__session", "department"), request.user, pk=pk
+    )
+    try:
+        reply = services.start_reply(assignment, request.user)
+    except services.ReplyError as error:
+        messages.error(request, error.message)
+        return redirect("proposals:detail", pk=assignment.proposal_id)
+    return redirect("replies:detail", pk=reply.pk)
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+
+def _versions_for(request, reply):
+    """The department sees every saved version; deputies and the office the signed ones."""
+    versions = reply.versions.select_related("saved_by")
+    if not (request.user.role in DEPARTMENT and request.user.department_id == reply.department_id):
+        versions = versions.filter(kind__in=(ReplyVersion.Kind.SIGNED, ReplyVersion.Kind.CORRECTED))
+    return versions
+
+
+@role_required(*ANYONE_WHO_SEES)
+def versions(request, pk):
+    reply = get_reply_for_user(request, pk)
+    rows = list(_versions_for(request, reply).order_by("-number").defer("content", "text"))
+    return render(request, "replies/versions.html", {"reply": reply, "versions": rows})
+
+
+def line_diff(old: str, new: str):
+    """(tag, line) rows: tag is "same", "removed" or "added"."""
+    a, b = old.splitlines(), new.splitlines()
+    rows = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            rows += [("same", line) for line in a[i1:i2]]
+            continue
+        rows += [("removed", line) for line in a[i1:i2]]
+        rows += [("added", line) for line in b[j1:j2]]
+    return rows
+
+
+@role_required(*ANYONE_WHO_SEES)
+def diff(request, pk):
+    reply = get_reply_for_user(request, pk)
+    visible = _versions_for(request, reply)
+    newer = get_object_or_404(visible, number=parse_id(request.GET.get("b")))
+    older_number = parse_id(request.GET.get("a"))
+    if older_number is None:
+        older = visible.filter(number__lt=newer.number).order_by("-number").first()
+    else:
+        older = visible.filter(number=older_number).first()
+    if older is None:
+        raise Http404
+    return render(
+        request,
+        "replies/diff.html",
+        {"reply": reply, "older": older, "newer": newer, "rows": line_diff(older.text, newer.text)},
+    )
+
+
+# --- the lists ----------------------------------------------------------------------------------
+
+
+@role_required(Role.CLERK, Role.LEADER, Role.COORDINATOR)
+def reply_list(request):
+    status = request.GET.get("status", "")
+    replies = Reply.objects.visible_to(request.user).for_list()
+    if request.user.role in DEPARTMENT:
+        replies = replies.filter(department_id=request.user.department_id)
+    if status in Reply.Status.values:
+        replies = replies.filter(status=status)
+    page = Paginator(replies.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "replies/list.html", {"page_obj": page, "status": status, "statuses": Reply.Status.choices}
+    )
