@@ -7,7 +7,6 @@ import difflib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -388,19 +387,20 @@ def line_diff(old: str, new: str):
 def diff(request, pk):
     reply = get_reply_for_user(request, pk)
     visible = _versions_for(request, reply)
-    newer = get_object_or_404(visible, number=parse_id(request.GET.get("b")))
+    newer_number = parse_id(request.GET.get("b"))
+    if newer_number is None:
+        newer = visible.order_by("-number").first()  # the latest against the one before it
+    else:
+        newer = visible.filter(number=newer_number).first()
+    if newer is None:  # nothing this user may read yet (a draft, for the office)
+        return render(request, "replies/diff.html", {"reply": reply, "newer": None, "rows": []})
     older_number = parse_id(request.GET.get("a"))
     if older_number is None:
         older = visible.filter(number__lt=newer.number).order_by("-number").first()
     else:
-        older = visible.filter(number=older_number).first()
-    if older is None:
-        raise Http404
-    return render(
-        request,
-        "replies/diff.html",
-        {"reply": reply, "older": older, "newer": newer, "rows": line_diff(older.text, newer.text)},
-    )
+        older = get_object_or_404(visible, number=older_number)
+    rows = line_diff(older.text if older else "", newer.text)
+    return render(request, "replies/diff.html", {"reply": reply, "older": older, "newer": newer, "rows": rows})
 
 
 # --- the lists ----------------------------------------------------------------------------------

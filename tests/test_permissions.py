@@ -19,11 +19,15 @@ from conftest import PERSONAS
 from proposals import assigning, services
 from proposals.assigning import PlanLine
 from proposals.models import Assignment, AssignmentRequest, Attachment, Category, ImportBatch, Proposal, Session
+from replies import services as reply_services
+from replies.models import DocumentSeries, Snippet
 
 EVERYONE = tuple(Role.values)
 DEPUTY, COORDINATOR = (Role.DEPUTY,), (Role.COORDINATOR,)
 DEPARTMENT = (Role.CLERK, Role.LEADER)
 BOTH = (Role.DEPUTY, Role.COORDINATOR)
+LEADER = (Role.LEADER,)
+READERS = (Role.DEPUTY, Role.CLERK, Role.LEADER, Role.COORDINATOR)
 
 # URLs anyone may open, signed in or not.
 PUBLIC = {"accounts:login", "accounts:logout", "healthz", "set_language"}
@@ -84,6 +88,27 @@ URLS = {
     "proposals:import_template": ("get", COORDINATOR, None),
     "proposals:import_batch": ("get", COORDINATOR, "batch"),
     "proposals:import_progress": ("get", COORDINATOR, "batch"),
+    "replies:list": ("get", (Role.CLERK, Role.LEADER, Role.COORDINATOR), None),
+    "replies:start": ("post", DEPARTMENT, "assignment"),
+    "replies:detail": ("get", READERS, "reply"),
+    "replies:save": ("post", DEPARTMENT, "reply"),
+    "replies:preview": ("post", DEPARTMENT, "reply"),
+    "replies:presence": ("post", DEPARTMENT, "reply"),
+    "replies:submit": ("post", DEPARTMENT, "reply"),
+    "replies:return": ("post", LEADER, "reply"),
+    "replies:sign": ("post", LEADER, "reply"),
+    "replies:correct": ("post", DEPARTMENT, "reply"),
+    "replies:contact_add": ("post", DEPARTMENT, "reply"),
+    "replies:versions": ("get", READERS, "reply"),
+    "replies:diff": ("get", READERS, "reply"),
+    **{f"replies:section_{op}": ("post", DEPARTMENT, "reply") for op in ("add", "remove", "up", "down", "merge", "split")},
+    "replies:waive": ("post", COORDINATOR, "assignment"),
+    "replies:snippets": ("get", DEPARTMENT, None),
+    "replies:snippet_edit": ("get", DEPARTMENT, "snippet"),
+    "replies:snippet_delete": ("post", DEPARTMENT, "snippet"),
+    "replies:settings": ("get", LEADER, None),
+    "replies:series": ("get", (Role.CLERK, Role.LEADER, Role.COORDINATOR), None),
+    "replies:series_edit": ("get", (Role.LEADER, Role.COORDINATOR), "series"),
 }
 
 # Who can see each object: everyone else gets 404. "proposal" (and its attachment) is
@@ -93,6 +118,10 @@ SEES = {
     "attachment": {"deputy", "cosigner", "coordinator"},
     "assigned": {"deputy", "coordinator", "clerk_a", "leader_a"},
     "assignment": {"coordinator", "clerk_a", "leader_a"},
+    # department A's draft reply to "assigned": deputies see a reply only once it is signed
+    "reply": {"coordinator", "clerk_a", "leader_a"},
+    "snippet": {"clerk_a", "leader_a"},
+    "series": {"coordinator", "clerk_a", "leader_a"},
 }
 # The lead-only pages hide the proposal from a co-signer.
 LEAD_ONLY = {"proposals:edit", "proposals:edit_submit", "proposals:submit"}
@@ -133,6 +162,12 @@ def world(deputy, cosigner, coordinator, clerk_a, leader_a, settings, tmp_path):
     pending = AssignmentRequest.objects.create(
         assignment=assignment, kind="extend", reason="x", requested_by=clerk_a, requested_until=assignment.max_reply_due
     )
+    assigning.sign_for(assignment, clerk_a)
+    reply = reply_services.start_reply(assignment, clerk_a)
+    snippet = Snippet.objects.create(department=clerk_a.department, title="结束语", text="感谢。", updated_by=clerk_a)
+    series = DocumentSeries.objects.create(
+        department=clerk_a.department, year=2026, pattern="吉科发规划〔{年份}〕{序号}号"
+    )
     stored = default_storage.save("attachments/x.pdf", ContentFile(b"%PDF-1.4\n"))
     attachment = Attachment.objects.create(
         proposal=proposal, file=stored, original_name="x.pdf", kind="pdf", size=9, uploaded_by=deputy
@@ -147,6 +182,9 @@ def world(deputy, cosigner, coordinator, clerk_a, leader_a, settings, tmp_path):
         "assigned": assigned,
         "assignment": assignment,
         "request": pending,
+        "reply": reply,
+        "snippet": snippet,
+        "series": series,
     }
 
 
