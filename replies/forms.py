@@ -86,11 +86,11 @@ SectionFormSet = forms.formset_factory(
 )
 
 
-def editor_forms(reply, data=None):
+def editor_forms(reply, data=None, *, suggestions=None):
     """The reply form and its sections' formset, bound to `data` or filled from the draft."""
     proposal = reply.assignment.proposal
     categories = proposal.session.result_categories
-    suggestions = list(proposal.suggestions.all())
+    suggestions = list(proposal.suggestions.all()) if suggestions is None else suggestions
     content = scaffold.ReplyContent.from_json(reply.content)
     initial = {
         "version": reply.version,

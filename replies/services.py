@@ -190,8 +190,10 @@ def _placeholder_in(content):
     return any(scaffold.PLACEHOLDER in p or "{" in p for p in parts)
 
 
-def quality_gate(reply, *, today=None) -> list[str]:
-    """Every reason the reply cannot be signed yet, in the order a writer would fix them."""
+def quality_gate(reply, *, today=None, suggestions=None, opinions=None) -> list[str]:
+    """Every reason the reply cannot be signed yet, in the order a writer would fix them.
+    A page that already holds the proposal's suggestions or the co-handlers' opinions
+    passes them in."""
     today = today or timezone.localdate()
     content = content_of(reply)
     assignment = reply.assignment
@@ -202,7 +204,7 @@ def quality_gate(reply, *, today=None) -> list[str]:
         failures.append(_("答复至少要有一个部分。"))
     if reply.kind == Reply.Kind.REPLY:
         covered = {pk for s in content.sections for pk in s.suggestions}
-        for suggestion in proposal.suggestions.all():
+        for suggestion in proposal.suggestions.all() if suggestions is None else suggestions:
             if suggestion.pk not in covered:
                 failures.append(
                     _("第%(n)s条建议“%(text)s”没有对应的答复部分。")
@@ -221,7 +223,8 @@ def quality_gate(reply, *, today=None) -> list[str]:
         if session.contact_required and not assignment.contacts.filter(date__lte=today).exists():
             failures.append(_("签发前须先与代表沟通，请添加沟通记录。"))
         if assignment.mode == Assignment.Mode.LEAD:
-            for cohandler in missing_opinions(assignment):
+            rows = opinions_for(assignment) if opinions is None else opinions
+            for cohandler in [a for a, opinion, waiver in rows if opinion is None and waiver is None]:
                 failures.append(
                     _("尚未收到%(dept)s的协办意见（如确实无法等待，可请交办机构同意免等）。")
                     % {"dept": cohandler.department.name}
@@ -248,10 +251,6 @@ def opinions_for(assignment):
         # a missing reverse one-to-one raises a subclass of AttributeError
         rows.append((a, opinions.get(a.pk), getattr(a, "opinion_waiver", None)))
     return rows
-
-
-def missing_opinions(assignment):
-    return [a for a, opinion, waiver in opinions_for(assignment) if opinion is None and waiver is None]
 
 
 # --- review and signature -----------------------------------------------------------------------

@@ -40,19 +40,8 @@ def _signed_content(reply):
     return scaffold.ReplyContent.from_json(reply.signed_version.content) if reply.signed_version_id else None
 
 
-def _workspace_context(reply, user):
-    """What the department's own people see beside the editor."""
-    assignment = reply.assignment
-    context = {
-        "gate": services.quality_gate(reply),
-        "contacts": list(assignment.contacts.select_related("recorded_by")),
-        "contact_form": ContactForm(),
-        "comments": list(reply.comments.select_related("author")),
-        "snippets": list(Snippet.objects.filter(department_id=reply.department_id)),
-        "reason_form": ReasonForm(),
-        "base": reply.versions.order_by("-number").values_list("number", flat=True).first(),
-    }
-    return context
+def _is_lead_reply(reply):
+    return reply.kind == Reply.Kind.REPLY and reply.assignment.mode == Assignment.Mode.LEAD
 
 
 def _detail_context(request, reply, **extra):
@@ -72,19 +61,23 @@ def _detail_context(request, reply, **extra):
             .order_by("-number")
         ),
     }
-    if own:
-        context.update(_workspace_context(reply, user))
-        if "form" not in extra:
-            context["form"], context["formset"] = editor_forms(reply)
-    if reply.kind == Reply.Kind.REPLY and reply.assignment.mode == Assignment.Mode.LEAD and (
-        own or user.role == Role.COORDINATOR
-    ):
+    if _is_lead_reply(reply) and (own or user.role == Role.COORDINATOR):
         context["opinions"] = services.opinions_for(reply.assignment)
-        context["waive_form"] = ReasonForm()
-    if user.role == Role.COORDINATOR:
+    if own or user.role == Role.COORDINATOR:
         context["contacts"] = list(reply.assignment.contacts.select_related("recorded_by"))
+    if own:
+        suggestions = list(proposal.suggestions.all())
+        context.update(
+            gate=services.quality_gate(reply, suggestions=suggestions, opinions=context.get("opinions")),
+            contact_form=ContactForm(),
+            comments=list(reply.comments.select_related("author")),
+            snippets=list(Snippet.objects.filter(department_id=reply.department_id)),
+            base=reply.versions.order_by("-number").values_list("number", flat=True).first(),
+        )
+        if "form" not in extra:
+            context["form"], context["formset"] = editor_forms(reply, suggestions=suggestions)
     context.update(extra)
-    if context.get("form") is not None and context.get("formset") is not None and own:
+    if own:
         context["draft"] = _posted_preview(context["form"], context["formset"], reply)
     return context
 

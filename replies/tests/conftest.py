@@ -76,3 +76,11 @@ def fill(reply, actor, **changes):
         setattr(content, name, value)
     reply_services.save_content(reply, content, actor, version=reply.version)
     return reload(reply)
+
+
+@pytest.fixture
+def make_user_proposal(deputy, session, category):
+    """Another proposal of the same deputy, whose suggestions no reply to `handling` may answer."""
+    return services.save_draft(
+        actor=deputy, session=session, data=draft_data(category, title="关于别的事的建议"), suggestions=["别的建议。"]
+    )

@@ -137,16 +137,6 @@ def test_a_section_cannot_answer_a_suggestion_of_another_proposal(draft, clerk_a
         services.save_content(draft, content, clerk_a, version=draft.version)
 
 
-@pytest.fixture
-def make_user_proposal(deputy, session, category):
-    from proposals import services as proposal_services
-    from proposals.tests.conftest import draft_data
-
-    return proposal_services.save_draft(
-        actor=deputy, session=session, data=draft_data(category, title="关于别的事的建议"), suggestions=["别的建议。"]
-    )
-
-
 def test_presence_lists_the_others_who_have_the_draft_open(draft, clerk_a, leader_a):
     assert services.touch_presence(draft, clerk_a) == []
     assert services.touch_presence(draft, leader_a) == [clerk_a]
