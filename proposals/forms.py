@@ -188,6 +188,8 @@ class SessionForm(forms.ModelForm):
             "count_from_close",
             "cc_congress_office",
             "cc_government_office",
+            "contact_required",
+            "result_categories",
         ]
         widgets = {
             "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -195,8 +197,42 @@ class SessionForm(forms.ModelForm):
             "submission_deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["result_categories"] = ResultCategoriesField(
+            label=_("办理结果类别"),
+            help_text=_("每行一类：代码、空格、说明，按解决程度从高到低排列，如“A 所提问题已经解决或者基本解决”。"),
+        )
+
     def clean_name(self):
         return normalize_space(self.cleaned_data["name"])
+
+
+class ResultCategoriesField(forms.CharField):
+    """[[code, label], …] edited as lines of “code label”."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(f"{code} {label}" for code, label in value)
+        return value
+
+    def to_python(self, value):
+        rows, seen = [], set()
+        for line in normalize_space(value or "").split("\n"):
+            if not line:
+                continue
+            code, _sep, label = line.partition(" ")
+            if not label.strip() or len(code) > 4:
+                raise forms.ValidationError(_("“%(line)s”的格式不对：每行写类别代码（最多4个字）、空格和说明。") % {"line": line})
+            if code in seen:
+                raise forms.ValidationError(_("类别代码“%(code)s”重复了。") % {"code": code})
+            seen.add(code)
+            rows.append([code, label.strip()])
+        if len(rows) < 2:
+            raise forms.ValidationError(_("请至少设置两个办理结果类别。"))
+        return rows
 
 
 class CategoryForm(forms.ModelForm):

@@ -58,7 +58,7 @@ class ReplyForm(forms.Form):
 
 
 class SectionForm(forms.Form):
-    heading = forms.CharField(label=_("标题"), max_length=600)
+    heading = forms.CharField(label=_("小标题"), max_length=600)
     body = forms.CharField(label=_("正文"), max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 6}))
     suggestions = forms.TypedMultipleChoiceField(
         label=_("答复的建议"),

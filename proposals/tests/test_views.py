@@ -368,3 +368,40 @@ def test_attachments_of_a_proposal_one_cannot_see_are_not_found(
 def test_actions_refuse_get(client, coordinator, submitted, name):
     client.force_login(coordinator)
     assert client.get(reverse(f"proposals:{name}", args=[submitted.pk])).status_code == 405
+
+
+def session_post(session, **changes):
+    from proposals.forms import SessionForm
+
+    form = SessionForm(instance=session)
+    data = {name: form[name].value() for name in form.fields}
+    data["result_categories"] = form.fields["result_categories"].prepare_value(session.result_categories)
+    data["submission_deadline"] = session.submission_deadline.strftime("%Y-%m-%dT%H:%M")
+    data = {k: v for k, v in data.items() if v is not None and v is not False}
+    data.update(changes)
+    return data
+
+
+def test_a_coordinator_sets_the_result_categories_and_the_contact_rule(client, coordinator, session):
+    client.force_login(coordinator)
+    data = session_post(session, result_categories="甲 已经解决\n乙 正在解决\n丙 留作参考")
+    data.pop("contact_required", None)
+    response = client.post(reverse("proposals:session_edit", args=[session.pk]), data)
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.result_categories == [["甲", "已经解决"], ["乙", "正在解决"], ["丙", "留作参考"]]
+    assert session.contact_required is False
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("A 已经解决\nA 重复", "重复了"), ("A", "格式不对"), ("A 只有一类", "至少设置两个")],
+)
+def test_malformed_result_categories_are_refused(client, coordinator, session, text, message):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("proposals:session_edit", args=[session.pk]), session_post(session, result_categories=text)
+    )
+    assert message in response.content.decode()
+    session.refresh_from_db()
+    assert session.result_categories[0][0] == "A"
