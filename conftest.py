@@ -98,6 +98,36 @@ def auditor(db):
     return make_user("p_auditor", Role.AUDITOR, full_name="吴静")
 
 
+# --- a session and a category, which most tests of proposals and replies need -------------------
+
+
+@pytest.fixture
+def session(db):
+    import datetime
+
+    from django.utils import timezone
+
+    from proposals.models import Session
+
+    return Session.objects.create(
+        name="省十四届人大三次会议",
+        level="provincial",
+        term=14,
+        session_no=3,
+        opens_on=datetime.date(2026, 1, 20),
+        closes_on=datetime.date(2026, 1, 25),
+        submission_deadline=timezone.now() + datetime.timedelta(days=30),
+    )
+
+
+@pytest.fixture
+def category(db):
+    from proposals.models import Category
+
+    aspect = Category.objects.create(name="经济建设")
+    return Category.objects.create(name="科技创新", parent=aspect)
+
+
 PERSONAS = [
     "deputy",
     "cosigner",

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Deputy
 
-from .models import Category, Proposal, Session
+from .models import Category, Proposal, Session, default_result_categories
 from .text import normalize_space, normalize_title, plain
 
 MAX_SUGGESTIONS = 50
@@ -201,6 +201,7 @@ class SessionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["result_categories"] = ResultCategoriesField(
             label=_("办理结果类别"),
+            initial=default_result_categories,
             help_text=_("每行一类：代码、空格、说明，按解决程度从高到低排列，如“A 所提问题已经解决或者基本解决”。"),
         )
 
@@ -225,7 +226,9 @@ class ResultCategoriesField(forms.CharField):
                 continue
             code, _sep, label = line.partition(" ")
             if not label.strip() or len(code) > 4:
-                raise forms.ValidationError(_("“%(line)s”的格式不对：每行写类别代码（最多4个字）、空格和说明。") % {"line": line})
+                raise forms.ValidationError(
+                    _("“%(line)s”的格式不对：每行写类别代码（最多4个字）、空格和说明。") % {"line": line}
+                )
             if code in seen:
                 raise forms.ValidationError(_("类别代码“%(code)s”重复了。") % {"code": code})
             seen.add(code)

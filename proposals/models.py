@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CongressLevel, Department, Deputy, Role
 
-
 RESULT_CATEGORIES = [
     ["A", "所提问题已经解决或者基本解决"],
     ["B", "所提问题正在解决或者列入规划逐步解决"],

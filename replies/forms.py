@@ -44,7 +44,10 @@ class ReplyForm(forms.Form):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("（按各部分确定）")), *[(c, f"{c} {label}") for c, label in categories]]
+        self.fields["category"].choices = [
+            ("", _("（按各部分确定）")),
+            *[(c, f"{c} {label}") for c, label in categories],
+        ]
 
     def clean(self):
         data = super().clean()
@@ -197,7 +200,9 @@ class SettingsForm(forms.ModelForm):
         for placeholder in scaffold.TITLE_PLACEHOLDERS:
             rest = rest.replace(placeholder, "")
         if "{建议号}" not in template:
-            raise forms.ValidationError(_("标题格式须包含{建议号}，如“%(example)s”。") % {"example": scaffold.DEFAULT_TITLE})
+            raise forms.ValidationError(
+                _("标题格式须包含{建议号}，如“%(example)s”。") % {"example": scaffold.DEFAULT_TITLE}
+            )
         if "{" in rest or "}" in rest:
             raise forms.ValidationError(_("标题格式只能使用{会议全称}和{建议号}两个占位符。"))
         return template

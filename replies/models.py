@@ -140,7 +140,11 @@ class Reply(models.Model):
     serial = models.PositiveIntegerField(_("序号"), null=True, blank=True)
     signed_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("签发人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签发人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     # What recipients see: the latest signed version (a correction replaces it when signed).
@@ -160,11 +164,11 @@ class Reply(models.Model):
         verbose_name_plural = _("答复")
         constraints = [
             models.UniqueConstraint(fields=["assignment", "round"], name="one_reply_per_assignment_round"),
-            # a document number is used once in a department's series
+            # a department never issues two documents under one number
             models.UniqueConstraint(
-                fields=["department", "kind", "year", "serial"],
-                condition=Q(serial__isnull=False),
-                name="reply_serial_unique_in_series",
+                fields=["department", "document_number"],
+                condition=~Q(document_number=""),
+                name="reply_document_number_unique",
             ),
         ]
         indexes = [
@@ -180,12 +184,21 @@ class Reply(models.Model):
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
 
     @property
+    def signed_content(self):
+        """What the recipients read: the latest signed version, as a ReplyContent."""
+        from .scaffold import ReplyContent
+
+        return ReplyContent.from_json(self.signed_version.content) if self.signed_version_id else None
+
+    @property
     def is_correction(self):
         return self.signed_version_id is not None and self.status != self.Status.SIGNED
 
     @property
     def status_label(self):
-        return _("更正中") if self.is_correction and self.status == self.Status.DRAFT else self.get_status_display()
+        if self.is_correction:
+            return _("更正中（%(status)s）") % {"status": self.get_status_display()}
+        return self.get_status_display()
 
 
 class ReplyVersion(models.Model):
@@ -205,7 +218,9 @@ class ReplyVersion(models.Model):
     text = models.TextField(_("全文"))
     note = models.TextField(_("说明"), blank=True)
     document_number = models.CharField(_("文号"), max_length=60, blank=True)
-    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("保存人"), on_delete=models.PROTECT, related_name="+")
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("保存人"), on_delete=models.PROTECT, related_name="+"
+    )
     saved_at = models.DateTimeField(_("保存时间"), auto_now_add=True)
 
     class Meta:
@@ -277,9 +292,7 @@ class ContactRecord(models.Model):
 class OpinionWaiver(models.Model):
     """A coordinator lets the lead department go on without a co-handler's missing opinion."""
 
-    assignment = models.OneToOneField(
-        "proposals.Assignment", on_delete=models.PROTECT, related_name="opinion_waiver"
-    )
+    assignment = models.OneToOneField("proposals.Assignment", on_delete=models.PROTECT, related_name="opinion_waiver")
     reason = models.TextField(_("理由"))
     waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     waived_at = models.DateTimeField(_("时间"), auto_now_add=True)
@@ -338,3 +351,6 @@ class Presence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["reply", "user"], name="presence_once_per_user")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.seen_at:%H:%M}"

@@ -34,13 +34,9 @@ def clean_pattern(pattern: str) -> str:
     if not pattern:
         raise NumberingError(_("请填写文号格式，如“%(example)s”。") % {"example": example})
     if pattern.count(YEAR) != 1:
-        raise NumberingError(
-            _("文号格式须包含一个年份占位符{年份}，如“%(example)s”。") % {"example": example}
-        )
+        raise NumberingError(_("文号格式须包含一个年份占位符{年份}，如“%(example)s”。") % {"example": example})
     if pattern.count(SERIAL) != 1:
-        raise NumberingError(
-            _("文号格式须包含一个序号占位符{序号}，如“%(example)s”。") % {"example": example}
-        )
+        raise NumberingError(_("文号格式须包含一个序号占位符{序号}，如“%(example)s”。") % {"example": example})
     rest = pattern.replace(YEAR, "").replace(SERIAL, "")
     if "{" in rest or "}" in rest:
         raise NumberingError(_("文号格式只能使用{年份}和{序号}两个占位符。"))
@@ -58,23 +54,42 @@ def clean_pattern(pattern: str) -> str:
 @transaction.atomic
 def take_number(department, year: int, kind=DocumentSeries.Kind.REPLY) -> tuple[str, int]:
     """The next number of the department's series for `year`, under a row lock: call it
-    inside the transaction that signs the document, so a rollback returns the number."""
-    series, _created = DocumentSeries.objects.get_or_create(
-        department=department, kind=kind, year=year, defaults={"pattern": series_default(department, kind, year)}
-    )
+    inside the transaction that signs the document, so a rollback returns the number.
+    Opinions share the reply series unless the department keeps its own opinion series, so
+    two documents of a department never carry the same number."""
+    series = None
+    if kind == DocumentSeries.Kind.OPINION:
+        series = DocumentSeries.objects.filter(department=department, kind=kind, year=year).first()
+    if series is None:
+        series, _created = DocumentSeries.objects.get_or_create(
+            department=department,
+            kind=DocumentSeries.Kind.REPLY,
+            year=year,
+            defaults={"pattern": series_default(department, year)},
+        )
     series = DocumentSeries.objects.select_for_update().get(pk=series.pk)
     serial = series.last_number + 1
     DocumentSeries.objects.filter(pk=series.pk).update(last_number=serial)
     return format_number(series.pattern, year, serial), serial
 
 
-def series_default(department, kind, year) -> str:
-    """A new year's series keeps last year's pattern; the very first comes from the
+def series_default(department, year) -> str:
+    """A new year's reply series keeps last year's pattern; the very first comes from the
     department's code."""
     previous = (
-        DocumentSeries.objects.filter(department=department, kind=kind, year__lt=year).order_by("-year").first()
+        DocumentSeries.objects.filter(department=department, kind=DocumentSeries.Kind.REPLY, year__lt=year)
+        .order_by("-year")
+        .first()
     )
-    return previous.pattern if previous else clean_pattern(default_pattern(department.doc_code))
+    if previous:
+        return previous.pattern
+    try:
+        return clean_pattern(default_pattern(department.doc_code))
+    except NumberingError:
+        raise NumberingError(
+            _("%(dept)s的机关代字“%(code)s”不能直接生成文号，请先在“文号”页面为%(year)s年新建答复文号序列。")
+            % {"dept": department.name, "code": department.doc_code, "year": year}
+        ) from None
 
 
 @transaction.atomic

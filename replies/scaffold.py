@@ -172,9 +172,7 @@ def build(proposal, department, *, title_template=DEFAULT_TITLE, contact_name=""
         title=fill_title(title_template, proposal),
         addressee=addressee(proposal),
         opening=OPENING.format(session=session, title=proposal.title),
-        sections=[
-            Section(heading=HEADING.format(text=s.text), suggestions=[s.pk]) for s in proposal.suggestions.all()
-        ],
+        sections=[Section(heading=HEADING.format(text=s.text), suggestions=[s.pk]) for s in proposal.suggestions.all()],
         closing=[NEXT_STEPS, THANKS],
         signature=department.name,
         disclosure=Disclosure.PUBLIC if proposal.agrees_to_publish else Disclosure.ON_REQUEST,

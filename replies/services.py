@@ -47,7 +47,9 @@ class ConflictError(ReplyError):
 
     def __init__(self, current):
         super().__init__(
-            _("%(name)s已于%(time)s保存了此稿（第%(n)s版），您的修改没有保存。请对照下面的改动，在您的稿子里合并后再保存。")
+            _(
+                "%(name)s已于%(time)s保存了此稿（第%(n)s版），您的修改没有保存。请对照下面的改动，在您的稿子里合并后再保存。"
+            )
             % {
                 "name": current.saved_by.full_name,
                 "time": timezone.localtime(current.saved_at).strftime("%H:%M"),
@@ -69,6 +71,11 @@ def _require_department(reply, actor, *roles):
     roles = roles or (Role.CLERK, Role.LEADER)
     if actor.role not in roles or actor.department_id != reply.department_id:
         raise ReplyError(_("只有本单位的承办人员可以进行此项操作。"))
+
+
+def _require_in_force(reply):
+    if not Assignment.objects.filter(pk=reply.assignment_id, is_active=True).exists():
+        raise ReplyError(_("此建议已调整给其他单位办理，本单位的稿子不能再修改、送审或签发。"))
 
 
 def content_of(reply) -> scaffold.ReplyContent:
@@ -154,6 +161,7 @@ def save_content(reply, content, actor, *, version):
     """Save the working draft if nobody saved since `version`; keeps a version either way."""
     _require_department(reply, actor)
     locked = _locked(reply)
+    _require_in_force(locked)
     if not locked.is_editable:
         if locked.status == Status.SIGNED:
             raise ReplyError(_("答复已签发，不能再修改；如需更正，请发起更正。"))
@@ -177,7 +185,9 @@ def touch_presence(reply, user, *, now=None):
     Presence.objects.update_or_create(reply=reply, user=user, defaults={"seen_at": now})
     since = now - datetime.timedelta(seconds=PRESENCE_SECONDS)
     return list(
-        User.objects.filter(pk__in=Presence.objects.filter(reply=reply, seen_at__gte=since).exclude(user=user).values("user"))
+        User.objects.filter(
+            pk__in=Presence.objects.filter(reply=reply, seen_at__gte=since).exclude(user=user).values("user")
+        )
     )
 
 
@@ -202,7 +212,8 @@ def quality_gate(reply, *, today=None, suggestions=None, opinions=None) -> list[
     failures = []
     if not content.sections:
         failures.append(_("答复至少要有一个部分。"))
-    if reply.kind == Reply.Kind.REPLY:
+    # 分办: each department answers its own part, so only the lead must cover every suggestion
+    if reply.kind == Reply.Kind.REPLY and assignment.mode == Assignment.Mode.LEAD:
         covered = {pk for s in content.sections for pk in s.suggestions}
         for suggestion in proposal.suggestions.all() if suggestions is None else suggestions:
             if suggestion.pk not in covered:
@@ -260,6 +271,7 @@ def opinions_for(assignment):
 def submit_for_review(reply, actor, *, version):
     _require_department(reply, actor)
     locked = _locked(reply)
+    _require_in_force(locked)
     if not locked.is_editable:
         raise ReplyError(_("此稿当前状态为“%(s)s”，不能送审。") % {"s": locked.get_status_display()})
     if version != locked.version:
@@ -268,7 +280,12 @@ def submit_for_review(reply, actor, *, version):
     if failures:
         raise GateError(failures)
     Reply.objects.filter(pk=reply.pk).update(status=Status.IN_REVIEW, version=F("version") + 1)
-    log(locked.assignment.proposal, Event.REPLY_SUBMITTED, actor, details={"reply": reply.pk})
+    log(
+        locked.assignment.proposal,
+        Event.REPLY_SUBMITTED,
+        actor,
+        details={"reply": reply.pk, "department": locked.department.name},
+    )
     leaders = User.objects.filter(department_id=reply.department_id, role=Role.LEADER, is_active=True)
     notify(
         leaders,
@@ -290,7 +307,8 @@ def return_for_revision(reply, actor, *, comment):
         raise ReplyError(_("只有待签发的稿子可以退回。"))
     Reply.objects.filter(pk=reply.pk).update(status=Status.RETURNED, version=F("version") + 1)
     ReviewComment.objects.create(reply=locked, author=actor, text=comment, version_number=_last_number(locked))
-    log(locked.assignment.proposal, Event.REPLY_RETURNED, actor, message=comment, details={"reply": reply.pk})
+    # the comment is internal to the department: it stays on the draft, not on the timeline
+    log(locked.assignment.proposal, Event.REPLY_RETURNED, actor, details={"reply": reply.pk})
     clerks = User.objects.filter(department_id=reply.department_id, role=Role.CLERK, is_active=True)
     notify(
         clerks,
@@ -324,6 +342,7 @@ def sign(reply, actor, *, now=None):
         raise ReplyError(_("此件已签发（%(number)s），不能重复签发。") % {"number": locked.document_number})
     if locked.status != Status.IN_REVIEW:
         raise ReplyError(_("请承办人先送审，再签发。"))
+    _require_in_force(locked)
     failures = quality_gate(locked, today=today)
     if failures:
         raise GateError(failures)
@@ -361,11 +380,16 @@ def sign(reply, actor, *, now=None):
             Event.REPLY_CORRECTED if correcting else Event.REPLY_SIGNED,
             actor,
             message=version.note,
-            details={"reply": locked.pk, "number": number, "category": category},
+            details={"reply": locked.pk, "document_number": number, "department": locked.department.name},
         )
     else:
         _send_opinion(locked, actor, correcting=correcting)
-        log(proposal, Event.OPINION_SIGNED, actor, details={"reply": locked.pk, "number": number})
+        log(
+            proposal,
+            Event.OPINION_SIGNED,
+            actor,
+            details={"reply": locked.pk, "document_number": number, "department": locked.department.name},
+        )
     if not correcting:
         assigning.mark_replied(locked.assignment, now)
     reply.refresh_from_db()
@@ -377,8 +401,7 @@ def _issue(reply, version, actor, *, correcting):
     each copy."""
     proposal = reply.assignment.proposal
     deputies = [proposal.lead_deputy] + [
-        c.deputy
-        for c in proposal.cosigners.select_related("deputy__user").filter(status=CoSigner.Status.CONFIRMED)
+        c.deputy for c in proposal.cosigners.select_related("deputy__user").filter(status=CoSigner.Status.CONFIRMED)
     ]
     Delivery.objects.bulk_create([Delivery(reply=reply, version=version, deputy=d) for d in deputies])
     if correcting:
@@ -427,6 +450,7 @@ def start_correction(reply, actor, *, reason):
     locked = _locked(reply)
     if locked.status != Status.SIGNED:
         raise ReplyError(_("只有已签发的答复可以更正。"))
+    _require_in_force(locked)
     Reply.objects.filter(pk=reply.pk).update(status=Status.DRAFT, correction_reason=reason, version=F("version") + 1)
     reply.refresh_from_db()
 

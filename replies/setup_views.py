@@ -91,7 +91,9 @@ def series_list(request):
         if not can_edit:
             raise PermissionDenied
         department = (
-            departments.filter(pk=request.POST.get("department")).first() if departments is not None else user.department
+            departments.filter(pk=request.POST.get("department")).first()
+            if departments is not None
+            else user.department
         )
         if department is None:
             form.add_error(None, _("请选择单位。"))

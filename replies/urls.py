@@ -18,10 +18,7 @@ urlpatterns = [
     path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
     path("<int:pk>/versions/", views.versions, name="versions"),
     path("<int:pk>/diff/", views.diff, name="diff"),
-    *[
-        path(f"<int:pk>/sections/{op}/", views.section_op, {"op": op}, name=f"section_{op}")
-        for op in views.SECTION_OPS
-    ],
+    *[path(f"<int:pk>/sections/{op}/", views.section_op, {"op": op}, name=f"section_{op}") for op in views.SECTION_OPS],
     path("opinions/<int:pk>/waive/", views.waive, name="waive"),
     path("snippets/", setup_views.snippets, name="snippets"),
     path("snippets/<int:pk>/", setup_views.snippet_edit, name="snippet_edit"),

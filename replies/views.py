@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.errors import DomainError
 from accounts.models import Role
 from accounts.permissions import get_for_user, role_required
 from proposals.models import Assignment
@@ -36,10 +37,6 @@ def get_reply_for_user(request, pk, *, roles=None, own=False):
     return reply
 
 
-def _signed_content(reply):
-    return scaffold.ReplyContent.from_json(reply.signed_version.content) if reply.signed_version_id else None
-
-
 def _is_lead_reply(reply):
     return reply.kind == Reply.Kind.REPLY and reply.assignment.mode == Assignment.Mode.LEAD
 
@@ -53,7 +50,7 @@ def _detail_context(request, reply, **extra):
         "proposal": proposal,
         "own": own,
         "is_leader": own and user.role == Role.LEADER,
-        "signed": _signed_content(reply),
+        "signed": reply.signed_content,
         "categories": dict(map(tuple, proposal.session.result_categories)),
         "signed_versions": list(
             reply.versions.filter(kind__in=(ReplyVersion.Kind.SIGNED, ReplyVersion.Kind.CORRECTED))
@@ -65,6 +62,7 @@ def _detail_context(request, reply, **extra):
         context["opinions"] = services.opinions_for(reply.assignment)
     if own or user.role == Role.COORDINATOR:
         context["contacts"] = list(reply.assignment.contacts.select_related("recorded_by"))
+        context["deliveries"] = list(reply.deliveries.select_related("deputy", "version").order_by("-id"))
     if own:
         suggestions = list(proposal.suggestions.all())
         context.update(
@@ -269,7 +267,7 @@ def sign(request, pk):
         return render(
             request, "replies/detail.html", _detail_context(request, reply, gate_failures=gate.failures), status=409
         )
-    except services.ReplyError as error:
+    except DomainError as error:  # the reply's own rules, or its department's number series
         messages.error(request, error.message)
     else:
         messages.success(request, _("已签发，文号%(number)s。") % {"number": reply.document_number})
@@ -334,9 +332,7 @@ def waive(request, pk):
 @role_required(*DEPARTMENT)
 def start(request, pk):
     """Open the department's reply (or opinion) for an assignment: made on first opening."""
-    assignment = get_for_user(
-        Assignment.objects.select_related("proposal__session", "department"), request.user, pk=pk
-    )
+    assignment = get_for_user(Assignment.objects.select_related("proposal__session", "department"), request.user, pk=pk)
     try:
         reply = services.start_reply(assignment, request.user)
     except services.ReplyError as error:
@@ -381,10 +377,9 @@ def diff(request, pk):
     reply = get_reply_for_user(request, pk)
     visible = _versions_for(request, reply)
     newer_number = parse_id(request.GET.get("b"))
-    if newer_number is None:
-        newer = visible.order_by("-number").first()  # the latest against the one before it
-    else:
-        newer = visible.filter(number=newer_number).first()
+    # without a choice: the latest against the one before it
+    latest = visible.order_by("-number")
+    newer = latest.first() if newer_number is None else visible.filter(number=newer_number).first()
     if newer is None:  # nothing this user may read yet (a draft, for the office)
         return render(request, "replies/diff.html", {"reply": reply, "newer": None, "rows": []})
     older_number = parse_id(request.GET.get("a"))
@@ -408,6 +403,4 @@ def reply_list(request):
     if status in Reply.Status.values:
         replies = replies.filter(status=status)
     page = Paginator(replies.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "replies/list.html", {"page_obj": page, "status": status, "statuses": Reply.Status.choices}
-    )
+    return render(request, "replies/list.html", {"page_obj": page, "status": status, "statuses": Reply.Status.choices})

@@ -57,7 +57,9 @@ def test_a_reply_is_drafted_returned_fixed_signed_and_received_by_both_deputies(
     page.get_by_role("button", name="起草答复").click()
     expect(page.get_by_label(re.compile(r"^标题"))).to_have_value("对省十四届人大三次会议第1号代表建议的答复")
     expect(page.get_by_label("主送")).to_have_value("王宇辉等2位代表：")
-    expect(section(page, 1).get_by_label("小标题")).to_have_value("关于“瞄准项目，确定科教资源优势的经济优势转化重点。”的建议")
+    expect(section(page, 1).get_by_label("小标题")).to_have_value(
+        "关于“瞄准项目，确定科教资源优势的经济优势转化重点。”的建议"
+    )
     expect(section(page, 5)).to_be_visible()
     for n, body in enumerate(bodies, 1):
         section(page, n).get_by_label("正文").fill(body)

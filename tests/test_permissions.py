@@ -101,7 +101,10 @@ URLS = {
     "replies:contact_add": ("post", DEPARTMENT, "reply"),
     "replies:versions": ("get", READERS, "reply"),
     "replies:diff": ("get", READERS, "reply"),
-    **{f"replies:section_{op}": ("post", DEPARTMENT, "reply") for op in ("add", "remove", "up", "down", "merge", "split")},
+    **{
+        f"replies:section_{op}": ("post", DEPARTMENT, "reply")
+        for op in ("add", "remove", "up", "down", "merge", "split")
+    },
     "replies:waive": ("post", COORDINATOR, "assignment"),
     "replies:snippets": ("get", DEPARTMENT, None),
     "replies:snippet_edit": ("get", DEPARTMENT, "snippet"),

@@ -4,22 +4,9 @@ import pytest
 from django.utils import timezone
 
 from proposals import services
-from proposals.models import Category, Proposal, Session
+from proposals.models import Proposal, Session
 
 SUGGESTIONS = ["加强科技成果转化平台建设。", "完善科研人员激励机制。"]
-
-
-@pytest.fixture
-def session(db):
-    return Session.objects.create(
-        name="省十四届人大三次会议",
-        level="provincial",
-        term=14,
-        session_no=3,
-        opens_on=datetime.date(2026, 1, 20),
-        closes_on=datetime.date(2026, 1, 25),
-        submission_deadline=timezone.now() + datetime.timedelta(days=30),
-    )
 
 
 @pytest.fixture
@@ -33,12 +20,6 @@ def past_session(db):
         closes_on=datetime.date(2025, 1, 25),
         submission_deadline=timezone.now() - datetime.timedelta(days=300),
     )
-
-
-@pytest.fixture
-def category(db):
-    aspect = Category.objects.create(name="经济建设")
-    return Category.objects.create(name="科技创新", parent=aspect)
 
 
 def draft_data(category=None, title="关于加强科技成果转化的建议", body="科技成果转化率不高。为此建议："):

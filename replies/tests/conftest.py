@@ -8,7 +8,7 @@ import pytest
 from proposals import assigning, services
 from proposals.assigning import PlanLine
 from proposals.models import Assignment, Proposal
-from proposals.tests.conftest import SUGGESTIONS, category, draft_data, session  # noqa: F401  (fixtures)
+from proposals.tests.conftest import SUGGESTIONS, draft_data
 from replies import services as reply_services
 from replies.models import Reply
 

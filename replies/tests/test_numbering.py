@@ -13,10 +13,21 @@ def test_numbers_read_like_the_official_format(department_a):
     assert numbering.take_number(department_a, 2025)[0] == "吉科发规划〔2025〕1号"  # a new series each year
 
 
-def test_replies_and_opinions_can_keep_separate_series(department_a):
-    numbering.take_number(department_a, 2024)
+def test_opinions_share_the_reply_series_unless_the_department_keeps_its_own(department_a):
+    assert numbering.take_number(department_a, 2024) == ("吉科发规划〔2024〕1号", 1)
     opinion = numbering.take_number(department_a, 2024, kind=DocumentSeries.Kind.OPINION)
-    assert opinion == ("吉科发规划〔2024〕1号", 1)
+    assert opinion == ("吉科发规划〔2024〕2号", 2)
+    DocumentSeries.objects.create(
+        department=department_a, kind=DocumentSeries.Kind.OPINION, year=2024, pattern="吉科协〔{年份}〕{序号}号"
+    )
+    assert numbering.take_number(department_a, 2024, kind=DocumentSeries.Kind.OPINION) == ("吉科协〔2024〕1号", 1)
+    assert numbering.take_number(department_a, 2024) == ("吉科发规划〔2024〕3号", 3)
+
+
+def test_a_department_code_that_cannot_make_a_number_asks_for_a_series(department_a):
+    department_a.doc_code = "吉科发（规划）"
+    with pytest.raises(numbering.NumberingError, match="请先在“文号”页面为2024年新建答复文号序列"):
+        numbering.take_number(department_a, 2024)
 
 
 @pytest.mark.parametrize("code", ["吉科发规划〔2024〕", "吉科发[2024]", "吉科发规划2024", "吉科发规划56号", "  "])

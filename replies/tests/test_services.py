@@ -62,7 +62,10 @@ def test_opening_the_reply_generates_one_section_per_suggestion(handling, clerk_
     assert reply.kind == Reply.Kind.REPLY and reply.status == Reply.Status.DRAFT
     assert content.title == f"对省十四届人大三次会议第{handling.proposal.number}号代表建议的答复"
     assert content.addressee == "王宇辉等2位代表："
-    assert content.numbered_headings() == ["一、关于“加强科技成果转化平台建设。”的建议", "二、关于“完善科研人员激励机制。”的建议"]
+    assert content.numbered_headings() == [
+        "一、关于“加强科技成果转化平台建设。”的建议",
+        "二、关于“完善科研人员激励机制。”的建议",
+    ]
     assert [s.suggestions for s in content.sections] == [[s.pk] for s in handling.proposal.suggestions.all()]
     assert content.signature == "吉林省科学技术厅"
     assert content.cc == "省人大常委会代表工作委员会，省政府办公厅"
@@ -246,8 +249,8 @@ def test_only_a_coordinator_waives(handling, clerk_a):
 def test_a_signed_opinion_is_numbered_in_the_opinion_series_and_reaches_the_lead(handling, clerk_a, clerk_b, leader_b):
     opinion = signed_opinion(handling, clerk_b, leader_b)
     year = timezone.localdate().year
-    assert opinion.document_number == f"吉教函〔{year}〕1号"
-    assert DocumentSeries.objects.get().kind == DocumentSeries.Kind.OPINION
+    assert opinion.document_number == f"吉教函〔{year}〕1号"  # the department's one series
+    assert opinion.kind == Reply.Kind.OPINION
     assert Notification.objects.filter(user=clerk_a, message__contains="协办意见").exists()
     handling.cohandler.refresh_from_db()
     assert handling.cohandler.replied_at is not None
@@ -332,7 +335,7 @@ def test_signing_twice_is_refused(in_review, leader_a):
     services.sign(in_review, leader_a)
     with pytest.raises(services.ReplyError, match="不能重复签发"):
         services.sign(reload(in_review), leader_a)
-    assert DocumentSeries.objects.get(kind="reply").last_number == 1
+    assert DocumentSeries.objects.get(department=leader_a.department).last_number == 1
 
 
 def test_a_signed_reply_cannot_be_edited(in_review, leader_a, clerk_a):
@@ -368,7 +371,7 @@ def test_a_correction_is_a_second_signed_version_under_the_same_number(in_review
         second.pk,
     ]
     assert Notification.objects.filter(user=deputy, message__contains="更正").exists()
-    assert DocumentSeries.objects.get(kind="reply").last_number == 1
+    assert DocumentSeries.objects.get(department=leader_a.department).last_number == 1
 
 
 def test_versions_are_append_only_in_the_database(draft):
@@ -437,3 +440,49 @@ def test_twenty_concurrent_signatures_get_twenty_consecutive_numbers(
     serials = sorted(Reply.objects.values_list("serial", flat=True))
     assert serials == list(range(1, 21))
     assert Reply.objects.values("document_number").distinct().count() == 20
+
+
+def test_a_reply_without_sections_or_addressee_fails_the_gate(ready, clerk_a):
+    content = services.content_of(ready)
+    content.sections = []
+    content.addressee = ""
+    services.save_content(ready, content, clerk_a, version=ready.version)
+    failures = services.quality_gate(reload(ready))
+    assert "答复至少要有一个部分。" in failures
+    assert "请填写主送代表和署名单位。" in failures
+    assert sum("没有对应的答复部分" in f for f in failures) == 2
+
+
+def test_an_opinion_needs_no_category_contact_or_coverage(handling, clerk_b):
+    opinion = services.start_reply(handling.cohandler, clerk_b)
+    content = services.content_of(opinion)
+    content.sections = content.sections[:1]
+    content.sections[0].body = "我厅将配合做好相关工作。"
+    services.save_content(opinion, content, clerk_b, version=opinion.version)
+    assert services.quality_gate(reload(opinion)) == []
+
+
+def test_a_reassigned_department_can_no_longer_change_or_send_its_draft(draft, clerk_a):
+    Assignment.objects.filter(pk=draft.assignment_id).update(is_active=False)
+    with pytest.raises(services.ReplyError, match="已调整给其他单位"):
+        services.save_content(draft, services.content_of(draft), clerk_a, version=draft.version)
+    with pytest.raises(services.ReplyError, match="已调整给其他单位"):
+        services.submit_for_review(draft, clerk_a, version=draft.version)
+
+
+def test_a_separate_handler_answers_only_its_own_part(handling, clerk_a):
+    Assignment.objects.filter(pk=handling.lead.pk).update(mode=Assignment.Mode.SEPARATE)
+    handling.lead.refresh_from_db()
+    contact(handling.lead, clerk_a)
+    reply = services.start_reply(handling.lead, clerk_a)
+    reply = fill(reply, clerk_a)
+    content = services.content_of(reply)
+    del content.sections[1]
+    services.save_content(reply, content, clerk_a, version=reply.version)
+    assert services.quality_gate(reload(reply)) == []  # no co-handler wait, no coverage of the rest
+
+
+def test_the_leaders_return_comment_stays_off_the_proposals_timeline(in_review, leader_a):
+    services.return_for_revision(in_review, leader_a, comment="内部意见：数据再核实。")
+    event = in_review.assignment.proposal.events.get(kind=ProposalEvent.Kind.REPLY_RETURNED)
+    assert "内部意见" not in event.message and "内部意见" not in str(event.details)

@@ -27,10 +27,14 @@ def editor_post(reply, sections=None, **fields):
         "cc": content.cc,
     }
     data.update(fields)
-    rows = sections if sections is not None else [
-        {"heading": s.heading, "body": s.body, "suggestions": s.suggestions, "category": s.category}
-        for s in content.sections
-    ]
+    rows = (
+        sections
+        if sections is not None
+        else [
+            {"heading": s.heading, "body": s.body, "suggestions": s.suggestions, "category": s.category}
+            for s in content.sections
+        ]
+    )
     data.update({"section-TOTAL_FORMS": len(rows), "section-INITIAL_FORMS": len(rows)})
     for i, row in enumerate(rows):
         data[f"section-{i}-heading"] = row["heading"]
@@ -306,7 +310,37 @@ def test_the_workspace_page_takes_a_fixed_number_of_queries(as_clerk, draft, cle
         assert as_clerk.get(url("detail", draft)).status_code == 200
 
 
-def test_the_reply_list_takes_a_fixed_number_of_queries(as_clerk, draft, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):
+def test_the_reply_list_takes_a_fixed_number_of_queries(
+    as_clerk, draft, deputy, coordinator, clerk_a, session, category, django_assert_max_num_queries
+):
+    from .conftest import make_handling
+
+    for i in range(4):
+        handling = make_handling(
+            deputy=deputy,
+            cosigner=None,
+            coordinator=coordinator,
+            clerk_a=clerk_a,
+            clerk_b=None,
+            session=session,
+            category=category,
+            title=f"关于第{i}项工作的建议",
+        )
+        services.start_reply(handling.lead, clerk_a)
+    with django_assert_max_num_queries(8):
         html = as_clerk.get(reverse("replies:list")).content.decode()
-    assert "关于加强科技成果转化的建议" in html
+    assert "关于加强科技成果转化的建议" in html and "关于第3项工作的建议" in html
+
+
+def test_the_deputys_reply_page_takes_a_fixed_number_of_queries(
+    client, handling, draft, clerk_a, leader_a, deputy, coordinator, django_assert_max_num_queries
+):
+    handling.proposal.session.contact_required = False
+    handling.proposal.session.save()
+    services.waive_opinion(handling.cohandler, coordinator, reason="不再等待。")
+    reply = fill(draft, clerk_a)
+    services.submit_for_review(reply, clerk_a, version=reply.version)
+    services.sign(reload(reply), leader_a)
+    client.force_login(deputy)
+    with django_assert_max_num_queries(8):
+        assert client.get(url("detail", reply)).status_code == 200
