@@ -240,20 +240,30 @@ def submit(request, pk):
     return redirect("replies:detail", pk=reply.pk)
 
 
+def _with_reason(request, act, *, missing, done):
+    """Run `act(reason)` with the reason typed in the action's form (ReasonForm), and say
+    what happened."""
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ReplyError(missing)
+        act(form.cleaned_data["text"])
+    except services.ReplyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+
+
 @require_POST
 @role_required(*LEADER)
 def return_for_revision(request, pk):
     reply = get_reply_for_user(request, pk, own=True)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请写明退回修改的意见。"))
-        return redirect("replies:detail", pk=reply.pk)
-    try:
-        services.return_for_revision(reply, request.user, comment=form.cleaned_data["text"])
-    except services.ReplyError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("已退回承办人修改。"))
+    _with_reason(
+        request,
+        lambda text: services.return_for_revision(reply, request.user, comment=text),
+        missing=_("请写明退回修改的意见。"),
+        done=_("已退回承办人修改。"),
+    )
     return redirect("replies:detail", pk=reply.pk)
 
 
@@ -278,15 +288,12 @@ def sign(request, pk):
 @role_required(*DEPARTMENT)
 def correct(request, pk):
     reply = get_reply_for_user(request, pk, own=True)
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise services.ReplyError(_("请写明更正理由。"))
-        services.start_correction(reply, request.user, reason=form.cleaned_data["text"])
-    except services.ReplyError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("已开始更正：原签发稿保持不变，更正稿签发后一并保留。"))
+    _with_reason(
+        request,
+        lambda text: services.start_correction(reply, request.user, reason=text),
+        missing=_("请写明更正理由。"),
+        done=_("已开始更正：原签发稿保持不变，更正稿签发后一并保留。"),
+    )
     return redirect("replies:detail", pk=reply.pk)
 
 
@@ -312,15 +319,12 @@ def contact_add(request, pk):
 def waive(request, pk):
     """The office lets the lead go on without co-handler `pk`'s opinion."""
     assignment = get_for_user(Assignment.objects.select_related("proposal", "department"), request.user, pk=pk)
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise services.ReplyError(_("请写明免等协办意见的理由。"))
-        services.waive_opinion(assignment, request.user, reason=form.cleaned_data["text"])
-    except services.ReplyError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("已同意免等%(dept)s的协办意见。") % {"dept": assignment.department.name})
+    _with_reason(
+        request,
+        lambda text: services.waive_opinion(assignment, request.user, reason=text),
+        missing=_("请写明免等协办意见的理由。"),
+        done=_("已同意免等%(dept)s的协办意见。") % {"dept": assignment.department.name},
+    )
     lead = assignment.proposal.assignments.current().filter(mode=Assignment.Mode.LEAD).first()
     reply = lead and lead.replies.order_by("-round").first()
     if reply:

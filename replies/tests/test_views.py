@@ -344,3 +344,33 @@ def test_the_deputys_reply_page_takes_a_fixed_number_of_queries(
     client.force_login(deputy)
     with django_assert_max_num_queries(8):
         assert client.get(url("detail", reply)).status_code == 200
+
+
+def test_a_coordinator_waives_a_missing_opinion_from_the_lead_reply_page(
+    client, handling, draft, coordinator, clerk_a
+):
+    fill(draft, clerk_a)
+    client.force_login(coordinator)
+    page = client.get(url("detail", draft)).content.decode()
+    assert "尚未收到" in page and reverse("replies:waive", args=[handling.cohandler.pk]) in page
+    assert "第1条建议的办理情况。" not in page  # the office does not read the department's unsigned draft
+    waive = reverse("replies:waive", args=[handling.cohandler.pk])
+    assert "请写明免等协办意见的理由。" in client.post(waive, {"text": ""}, follow=True).content.decode()
+    response = client.post(waive, {"text": "教育厅机构调整，不再出具意见。"}, follow=True)
+    assert response.redirect_chain[-1][0] == url("detail", draft)
+    assert "已同意免等吉林省教育厅的协办意见。" in response.content.decode()
+
+
+def test_the_lead_reads_a_signed_opinion_beside_its_draft(client, handling, draft, clerk_a, clerk_b):
+    from accounts.models import Role
+    from conftest import make_user
+
+    leader_b = make_user("p_leader_b", Role.LEADER, department=clerk_b.department, full_name="周文军")
+    opinion = fill(services.start_reply(handling.cohandler, clerk_b), clerk_b)
+    services.submit_for_review(opinion, clerk_b, version=opinion.version)
+    services.sign(reload(opinion), leader_b)
+    client.force_login(clerk_a)
+    page = client.get(url("detail", draft)).content.decode()
+    assert reload(opinion).document_number in page and "查看意见全文" in page
+    assert "关于加强科技成果转化的建议" in page
+    assert client.post(url("save", reload(opinion)), editor_post(reload(opinion))).status_code == 403
