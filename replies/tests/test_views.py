@@ -346,9 +346,7 @@ def test_the_deputys_reply_page_takes_a_fixed_number_of_queries(
         assert client.get(url("detail", reply)).status_code == 200
 
 
-def test_a_coordinator_waives_a_missing_opinion_from_the_lead_reply_page(
-    client, handling, draft, coordinator, clerk_a
-):
+def test_a_coordinator_waives_a_missing_opinion_from_the_lead_reply_page(client, handling, draft, coordinator, clerk_a):
     fill(draft, clerk_a)
     client.force_login(coordinator)
     page = client.get(url("detail", draft)).content.decode()
