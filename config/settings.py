@@ -220,6 +220,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or not env_bool("STATIC_MANIFEST", True)
+# Licensed official fonts (方正小标宋简体, 仿宋_GB2312, 楷体_GB2312, 黑体) dropped here are used
+# in reply PDFs; without them the PDFs use free substitutes and say so in their metadata.
+REPLY_FONTS_DIR = Path(env_str("REPLY_FONTS_DIR") or BASE_DIR / "var" / "fonts")
 
 # --- email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (

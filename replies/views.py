@@ -7,7 +7,9 @@ import difflib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +19,7 @@ from accounts.permissions import get_for_user, role_required
 from proposals.models import Assignment
 from proposals.text import parse_id
 
-from . import scaffold, services
+from . import rendering, scaffold, services
 from .forms import ContactForm, ReasonForm, content_from, editor_forms
 from .models import Reply, ReplyVersion, Snippet
 
@@ -343,6 +345,25 @@ def start(request, pk):
         messages.error(request, error.message)
         return redirect("proposals:detail", pk=assignment.proposal_id)
     return redirect("replies:detail", pk=reply.pk)
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+@role_required(*ANYONE_WHO_SEES)
+def document(request, pk, fmt):
+    """The reply as PDF, DOCX or a printable page: the department gets its current draft
+    (marked 草稿 until signed), everyone else the signed text."""
+    reply = get_reply_for_user(request, pk)
+    own = request.user.role in DEPARTMENT and reply.department_id == request.user.department_id
+    body = rendering.render(reply, fmt, working=own)
+    if body is None:
+        raise Http404
+    response = HttpResponse(body, content_type=rendering.FORMATS[fmt])
+    if fmt != "html":
+        name = rendering.file_name(reply, fmt, draft=own and reply.status != Reply.Status.SIGNED)
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    return response
 
 
 # --- versions -----------------------------------------------------------------------------------

@@ -60,6 +60,14 @@ def pg_bindir() -> Path | None:
     return Path(found).resolve().parent if found else None
 
 
+# The free fonts a reply PDF falls back on when the official ones are not installed:
+# Noto Serif/Sans CJK for 宋/仿宋 and 黑, AR PL UKai for 楷.
+FONT_PACKAGES = {
+    "fonts-noto-cjk": "/usr/share/fonts/opentype/noto",
+    "fonts-arphic-ukai": "/usr/share/fonts/truetype/arphic/ukai.ttc",
+}
+
+
 def ensure_apt(packages: dict[str, str]) -> None:
     """packages: {debian package: file that proves it is installed}."""
     missing = [pkg for pkg, probe in packages.items() if not probe_ok(probe)]
@@ -384,7 +392,7 @@ def cmd_run(args: list[str]) -> int:
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
     if not port_free(host, port):
         raise Stop(f"port {port} on {host} is already in use; stop what is using it or run with PORT=8001")
-    ensure_apt({"gettext": "msgfmt"})
+    ensure_apt({"gettext": "msgfmt", **FONT_PACKAGES})
     ensure_venv()
     with database() as db_url:
         env = dev_env(db_url)
@@ -412,9 +420,7 @@ def cmd_run(args: list[str]) -> int:
 
 
 def cmd_test(args: list[str]) -> int:
-    ensure_apt(
-        {"gettext": "msgfmt", "chromium": "/usr/bin/chromium", "fonts-noto-cjk": "/usr/share/fonts/opentype/noto"}
-    )
+    ensure_apt({"gettext": "msgfmt", "chromium": "/usr/bin/chromium", **FONT_PACKAGES})
     ensure_venv()
     with database() as db_url:
         manage("compilemessages", "-v", "0", env=dev_env(db_url))

@@ -1,7 +1,7 @@
 from django import template
 
 from proposals.extraction import chinese_numeral
-from replies import scaffold
+from replies import rendering
 
 register = template.Library()
 
@@ -12,16 +12,6 @@ def numeral(value):
 
 
 @register.filter
-def body_paragraphs(body):
-    return scaffold.paragraphs(body or "")
-
-
-@register.filter
-def chinese_date(value):
-    return scaffold.chinese_date(value) if value else ""
-
-
-@register.filter
-def category_of(doc, categories):
-    """The category mark at the top right: the code, as the document prints it."""
-    return doc.effective_category([(code, label) for code, label in (categories or {}).items()])
+def layout(doc, categories):
+    """The document's blocks (replies.rendering.layout); `categories` as {code: label}."""
+    return rendering.layout(doc, list((categories or {}).items()))

@@ -72,9 +72,9 @@ def test_saving_writes_the_sections(as_clerk, draft):
     assert response.status_code == 302
     assert bodies(draft)[0] == "（一）平台建设\n一是建成平台。\n1.具体措施"
     preview = as_clerk.post(url("preview", draft), editor_post(reload(draft))).content.decode()
-    assert 'official__p official__h2">（一）平台建设' in preview
-    assert 'official__p official__h3">1.具体措施' in preview
-    assert 'class="official__p">一是建成平台。' in preview
+    assert 'class="h2">（一）平台建设' in preview
+    assert 'class="h3">1.具体措施' in preview
+    assert 'class="p">一是建成平台。' in preview
 
 
 def test_script_in_any_field_is_shown_as_text(as_clerk, draft, clerk_a):
