@@ -83,8 +83,9 @@ def _detail_context(request, reply, **extra):
 
 
 def _posted_preview(form, formset, reply):
-    """The content the editor shows, for the preview beside it."""
-    if form.is_bound:
+    """The content the editor shows, for the preview beside it (what is saved, once the
+    draft can no longer be edited)."""
+    if form.is_bound and reply.is_editable:
         if form.is_valid() and formset.is_valid():
             return content_from(form, formset, reply)
         return None

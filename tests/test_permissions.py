@@ -20,7 +20,7 @@ from proposals import assigning, services
 from proposals.assigning import PlanLine
 from proposals.models import Assignment, AssignmentRequest, Attachment, Category, ImportBatch, Proposal, Session
 from replies import services as reply_services
-from replies.models import DocumentSeries, Snippet
+from replies.models import DocumentSeries, Reply, ReplyVersion, Snippet
 
 EVERYONE = tuple(Role.values)
 DEPUTY, COORDINATOR = (Role.DEPUTY,), (Role.COORDINATOR,)
@@ -101,6 +101,9 @@ URLS = {
     "replies:contact_add": ("post", DEPARTMENT, "reply"),
     "replies:versions": ("get", READERS, "reply"),
     "replies:diff": ("get", READERS, "reply"),
+    "replies:pdf": ("get", READERS, "reply"),
+    "replies:docx": ("get", READERS, "reply"),
+    "replies:print": ("get", READERS, "reply"),
     **{
         f"replies:section_{op}": ("post", DEPARTMENT, "reply")
         for op in ("add", "remove", "up", "down", "merge", "split")
@@ -121,8 +124,8 @@ SEES = {
     "attachment": {"deputy", "cosigner", "coordinator"},
     "assigned": {"deputy", "coordinator", "clerk_a", "leader_a"},
     "assignment": {"coordinator", "clerk_a", "leader_a"},
-    # department A's draft reply to "assigned": deputies see a reply only once it is signed
-    "reply": {"coordinator", "clerk_a", "leader_a"},
+    # department A's signed reply to "assigned", led by `deputy`
+    "reply": {"coordinator", "clerk_a", "leader_a", "deputy"},
     "snippet": {"clerk_a", "leader_a"},
     "series": {"coordinator", "clerk_a", "leader_a"},
 }
@@ -167,6 +170,12 @@ def world(deputy, cosigner, coordinator, clerk_a, leader_a, settings, tmp_path):
     )
     assigning.sign_for(assignment, clerk_a)
     reply = reply_services.start_reply(assignment, clerk_a)
+    signed = ReplyVersion.objects.create(
+        reply=reply, number=2, kind="signed", content=reply.content, text="x", saved_by=leader_a
+    )
+    Reply.objects.filter(pk=reply.pk).update(
+        status="signed", signed_version=signed, document_number="吉科发规划〔2026〕1号", signed_at=timezone.now()
+    )
     snippet = Snippet.objects.create(department=clerk_a.department, title="结束语", text="感谢。", updated_by=clerk_a)
     series = DocumentSeries.objects.create(
         department=clerk_a.department, year=2026, pattern="吉科发规划〔{年份}〕{序号}号"

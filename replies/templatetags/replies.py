@@ -14,4 +14,4 @@ def numeral(value):
 @register.filter
 def layout(doc, categories):
     """The document's blocks (replies.rendering.layout); `categories` as {code: label}."""
-    return rendering.layout(doc, list((categories or {}).items()))
+    return rendering.layout(doc, list((categories or {}).items())) if doc else []

@@ -372,3 +372,77 @@ def test_the_lead_reads_a_signed_opinion_beside_its_draft(client, handling, draf
     assert reload(opinion).document_number in page and "查看意见全文" in page
     assert "关于加强科技成果转化的建议" in page
     assert client.post(url("save", reload(opinion)), editor_post(reload(opinion))).status_code == 403
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signed(handling, draft, clerk_a, leader_a, coordinator):
+    handling.proposal.session.contact_required = False
+    handling.proposal.session.save()
+    services.waive_opinion(handling.cohandler, coordinator, reason="不再等待。")
+    reply = fill(draft, clerk_a)
+    services.submit_for_review(reply, clerk_a, version=reply.version)
+    services.sign(reload(reply), leader_a)
+    return reload(reply)
+
+
+def test_the_deputy_downloads_the_signed_reply_as_pdf_and_word(client, signed, deputy):
+    from urllib.parse import quote
+
+    client.force_login(deputy)
+    name = f"省十四届人大三次会议-第{signed.assignment.proposal.number}号-省科技厅"
+    response = client.get(url("pdf", signed))
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    assert (
+        response["Content-Disposition"].startswith("attachment")
+        and quote(f"{name}.pdf") in response["Content-Disposition"]
+    )
+    response = client.get(url("docx", signed))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert quote(f"{name}.docx") in response["Content-Disposition"]
+    page = client.get(url("print", signed)).content.decode()
+    assert "@page" in page and "草稿" not in page and signed.document_number in page
+
+
+def test_the_department_downloads_its_draft_marked_as_a_draft(as_clerk, draft):
+    from urllib.parse import quote
+
+    response = as_clerk.get(url("docx", draft))
+    assert quote("-草稿.docx") in response["Content-Disposition"]
+    assert "草稿" in as_clerk.get(url("print", draft)).content.decode()
+
+
+def test_nobody_outside_the_department_downloads_an_unsigned_reply(client, draft, deputy, coordinator):
+    client.force_login(deputy)
+    assert client.get(url("pdf", draft)).status_code == 404
+    client.force_login(coordinator)
+    assert client.get(url("pdf", draft)).status_code == 404  # the office sees the status, not the draft
+
+
+def test_posting_an_empty_editor_to_a_signed_reply_is_refused_cleanly(as_clerk, signed):
+    response = as_clerk.post(url("save", signed), {})
+    assert response.status_code == 200 and "有内容需要修改" in response.content.decode()
+
+
+def test_render_reply_writes_the_signed_reply_and_refuses_an_unsigned_one(signed, draft, tmp_path, handling):
+    from django.core.management import CommandError, call_command
+
+    target = tmp_path / "reply.pdf"
+    call_command("render_reply", signed.pk, "--format", "pdf", "--output", str(target), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert target.read_bytes().startswith(b"%PDF")
+    opinion = services.start_reply(handling.cohandler, handling.cohandler.signed_by)
+    with pytest.raises(CommandError, match="尚未签发"):
+        call_command("render_reply", opinion.pk, "--format", "docx", "--output", str(tmp_path / "x.docx"))
+    call_command(
+        "render_reply",
+        opinion.pk,
+        "--format",
+        "html",
+        "--draft",
+        "--output",
+        str(tmp_path / "x.html"),
+        stdout=open("/dev/null", "w"),
+    )  # noqa: SIM115
+    assert "草稿" in (tmp_path / "x.html").read_text()
