@@ -93,7 +93,7 @@ VML = 'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-co
 WATERMARK = (
     '<w:r {} {}><w:pict><v:shape id="draft-mark" type="#_x0000_t136" '
     'style="position:absolute;margin-left:0;margin-top:0;width:420pt;height:140pt;rotation:315;'
-    'z-index:-251654144;mso-position-horizontal:center;mso-position-horizontal-relative:margin;'
+    "z-index:-251654144;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
     'mso-position-vertical:center;mso-position-vertical-relative:margin" fillcolor="#e8b4b5" stroked="f">'
     '<v:fill opacity=".4"/><v:textpath style="font-family:&quot;{}&quot;;font-size:1pt" string="草稿"/>'
     "</v:shape></w:pict></w:r>"

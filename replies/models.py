@@ -354,3 +354,43 @@ class Presence(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.seen_at:%H:%M}"
+
+
+class ArchiveExport(models.Model):
+    """A ZIP of every signed reply of a session (PDF and DOCX), built by a background job,
+    downloadable by whoever asked for it, removed after seven days."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("出错")
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey("proposals.Session", verbose_name=_("会次"), on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(
+        Department, verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("答复件数"), default=0)
+    processed = models.PositiveIntegerField(_("已完成件数"), default=0)
+    file = models.FileField(_("文件"), max_length=200, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("答复归档导出")
+        verbose_name_plural = _("答复归档导出")
+
+    def __str__(self):
+        return f"{self.session} · {self.department or _('全部单位')}"
+
+    @property
+    def percent(self):
+        return int(100 * self.processed / self.total) if self.total else (100 if self.status == "done" else 0)
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -108,7 +108,11 @@ def _too_large() -> ParseError:
 def _decode(data: bytes) -> str:
     undecodable = ParseError(_("无法读取文件：它不是文本文件，或编码不是 UTF-8、GBK/GB18030。"))
     # Notepad's "Unicode" is UTF-16 with a byte order mark, and full of NUL bytes.
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 return data.decode(codec)
@@ -190,7 +194,10 @@ NUMBER = re.compile(r"第\s*(\d+)\s*号|[（(]\s*(\d+)\s*号\s*[）)]")
 PROPOSAL_TITLE = re.compile(r"《([^《》]+)》|“(关于[^“”]+?(?:建议|提案|议案))”")
 
 CC = re.compile(r"^抄\s*送\s*[：:]\s*(?P<value>.*)$")
-CONTACT = re.compile(r"^(?P<label>联系单位及联系人|联系人及电话|联系人|联系电话|联系方式|电话)\s*[：:]\s*(?P<value>.*)$")
+CONTACT = re.compile(
+    r"^(?P<label>联系单位及联系人|联系人及电话|联系人|联系电话|联系方式|电话)"
+    r"\s*[：:]\s*(?P<value>.*)$"
+)
 SIGNOFF = re.compile(
     r"^(?P<label>领导签字|领导签发|签发人|单位负责人|负责人|经办人|承办人|承办单位|主办单位|答复单位|办理单位)"
     r"\s*[：:]\s*(?P<value>.*)$"
@@ -198,11 +205,15 @@ SIGNOFF = re.compile(
 ORGANISATION_LABELS = ("承办单位", "主办单位", "答复单位", "办理单位")
 PAGE_NUMBER = re.compile(r"^[-—–－]\s*\d+\s*[-—–－]$")
 URL = re.compile(r"^(?:https?://|www\.)\S*$", re.IGNORECASE)
-CLOSING_START = re.compile(r"^(下一步|感谢|衷心感谢|再次感谢|非常感谢|谢谢|特此|此致|专此|敬礼|以上答复|以上意见|如有意见)")
+CLOSING_START = re.compile(
+    r"^(下一步|感谢|衷心感谢|再次感谢|非常感谢|谢谢"
+    r"|特此|此致|专此|敬礼|以上答复|以上意见|如有意见)"
+)
 NOT_IN_SIGNATURE = set("。，,；;！!？?：:“”《》")
 
 ARABIC_DATE = re.compile(r"^(\d{4})\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|[-./](\d{1,2})[-./](\d{1,2}))$")
-CHINESE_DATE = re.compile(r"^([〇○零O0一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日$")
+_NUMERAL = "([一二三四五六七八九十]{1,3})"
+CHINESE_DATE = re.compile(rf"^([〇○零O0一二三四五六七八九]{{4}})\s*年\s*{_NUMERAL}\s*月\s*{_NUMERAL}\s*日$")
 DATE_LIKE = re.compile(r"^[\d〇○零O一二三四五六七八九十年月日\s./-]{1,20}日$")
 YEAR_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | dict.fromkeys("〇○O0", "0")
 
@@ -235,7 +246,7 @@ def _category(letter: str) -> str:
 
 @dataclass
 class _Header:
-    titles: list = field(default_factory=list)  # (first line, last line, text)
+    titles: list = field(default_factory=list)
     doc_number: str | None = None
     category: str | None = None
     deputies: list = field(default_factory=list)
@@ -257,13 +268,12 @@ def _read_header(lines: list[str], stop: int) -> _Header:
             if not value.endswith((":", "：")):
                 head.deputies += [n for n in re.split(r"[、，,\s]+", value) if NAME.match(n)]
         elif TITLE_END.search(text) and len(text) <= 80:
-            first = i
             if not TITLE_START.match(text):
                 # A title broken over two lines: 对…会议代表建议 / 第2063号的答复.
-                previous = next((j for j in range(i - 1, -1, -1) if lines[j]), None)
-                if previous is not None and _continues_into_title(lines[previous]):
-                    first, text = previous, _squeeze(lines[previous]) + text
-            head.titles.append((first, i, text))
+                previous = next((line for line in reversed(lines[:i]) if line), "")
+                if _continues_into_title(previous):
+                    text = _squeeze(previous) + text
+            head.titles.append(text)
         else:
             continue
         head.end = i + 1
@@ -273,7 +283,7 @@ def _read_header(lines: list[str], stop: int) -> _Header:
 def _continues_into_title(line: str) -> bool:
     text = _squeeze(line)
     return (
-        len(text) <= 60
+        0 < len(text) <= 60
         and not text.endswith(tuple("。：:！!；;，,"))
         and not (URL.match(text) or DOC_NUMBER.match(line) or CATEGORY.match(line))
         and bool(re.search(r"关于|^对|会议|建议|提案", text))
@@ -299,15 +309,11 @@ def _find_salutation(lines: list[str], stop: int) -> _Salutation | None:
 
 def _weak_salutation(lines: list[str], start: int) -> _Salutation | None:
     """A short line ending with a colon right after the title: a department, 各位领导…"""
-    for i in range(start, len(lines)):
-        line = lines[i]
-        if not line:
-            continue
-        text = line.rstrip(":：")
-        if line != text and len(text) <= 40 and not set(text) & NOT_IN_SIGNATURE:
-            return _Salutation(i, text.strip(), [])
+    i = next((j for j in range(start, len(lines)) if lines[j]), None)
+    if i is None or not lines[i].endswith((":", "：")):
         return None
-    return None
+    text = lines[i].rstrip(":：").strip()
+    return _Salutation(i, text, []) if 0 < len(text) <= 40 and not set(text) & NOT_IN_SIGNATURE else None
 
 
 def _first_sentence(lines: list[str]) -> int:
@@ -375,7 +381,7 @@ def _is_signature(line: str) -> bool:
 def parse_text(text: str) -> dict:
     """The fields of a reply's text (see KEYS); never raises, whatever the text."""
     lines = [line.strip() for line in text.replace("\ufeff", "").splitlines()]
-    out = {key: None for key in KEYS} | {"deputies": [], "sections": [], "cc": [], "warnings": []}
+    out = dict.fromkeys(KEYS) | {"deputies": [], "sections": [], "cc": [], "warnings": []}
     out["contact"] = {"name": None, "phone": None}
     warn = out["warnings"].append
 
@@ -389,13 +395,13 @@ def parse_text(text: str) -> dict:
     if head.titles:
         # Web copies put the page's own heading above the document's title; the title is the one
         # nearest the addressee.
-        out["title"] = head.titles[-1 if salutation else 0][2]
+        out["title"] = head.titles[-1 if salutation else 0]
     if salutation:
         out["salutation"] = salutation.text
     out["deputies"] = list(dict.fromkeys((salutation.names if salutation else []) + head.deputies))
 
     # The body: every line after the addressee, less blank lines and the end matter.
-    found = {}
+    found = {}  # what the end matter says besides `out`: the 承办单位 label's organisation
     start = salutation.index + 1 if salutation else head.end
     body = [salutation.rest] if salutation and salutation.rest else []
     body += [line for line in lines[start:] if line and not _end_field(line, out, found)]
@@ -422,7 +428,7 @@ def parse_text(text: str) -> dict:
         warn(_("日期之后有未识别的内容，已并入结尾。"))
 
     header_text = "\n".join(lines[: salutation.index if salutation else head.end])
-    _read_proposal(out, head, header_text)
+    _read_proposal(out, head.titles, header_text)
 
     for key, message in (
         ("title", _("未识别到标题。")),
@@ -463,10 +469,9 @@ def _split_body(paragraphs: list[str], out: dict) -> None:
     out["closing"] = "\n".join(paragraphs[closing:])
 
 
-def _read_proposal(out: dict, head: _Header, header_text: str) -> None:
+def _read_proposal(out: dict, other_titles: list[str], header_text: str) -> None:
     """Session, number, title and kind of the proposal the reply answers."""
     title, opening = out["title"] or "", out["opening"] or ""
-    other_titles = [text for _first, _last, text in head.titles]
     for source in (title, *other_titles):
         if m := SESSION.match(source):
             out["session"] = m["session"]

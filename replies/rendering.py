@@ -163,7 +163,7 @@ def font_faces() -> list[dict]:
             continue
         try:
             fonts = TTCollection(path).fonts if suffix == ".ttc" else [TTFont(path, lazy=True)]
-        except Exception:  # a damaged or foreign file must not stop every PDF  # noqa: BLE001
+        except Exception:  # a damaged or foreign file must not stop every PDF
             continue
         for font in fonts:
             names = {n.toUnicode() for n in font["name"].names if n.nameID == 1}

@@ -20,7 +20,7 @@ from proposals import assigning, services
 from proposals.assigning import PlanLine
 from proposals.models import Assignment, AssignmentRequest, Attachment, Category, ImportBatch, Proposal, Session
 from replies import services as reply_services
-from replies.models import DocumentSeries, Reply, ReplyVersion, Snippet
+from replies.models import ArchiveExport, DocumentSeries, Reply, ReplyVersion, Snippet
 
 EVERYONE = tuple(Role.values)
 DEPUTY, COORDINATOR = (Role.DEPUTY,), (Role.COORDINATOR,)
@@ -28,6 +28,7 @@ DEPARTMENT = (Role.CLERK, Role.LEADER)
 BOTH = (Role.DEPUTY, Role.COORDINATOR)
 LEADER = (Role.LEADER,)
 READERS = (Role.DEPUTY, Role.CLERK, Role.LEADER, Role.COORDINATOR)
+EXPORTERS = (Role.CLERK, Role.LEADER, Role.COORDINATOR)
 
 # URLs anyone may open, signed in or not.
 PUBLIC = {"accounts:login", "accounts:logout", "healthz", "set_language"}
@@ -115,6 +116,10 @@ URLS = {
     "replies:settings": ("get", LEADER, None),
     "replies:series": ("get", (Role.CLERK, Role.LEADER, Role.COORDINATOR), None),
     "replies:series_edit": ("get", (Role.LEADER, Role.COORDINATOR), "series"),
+    "replies:archives": ("get", EXPORTERS, None),
+    "replies:archive": ("get", EXPORTERS, "export"),
+    "replies:archive_progress": ("get", EXPORTERS, "export"),
+    "replies:archive_download": ("get", EXPORTERS, "export"),
 }
 
 # Who can see each object: everyone else gets 404. "proposal" (and its attachment) is
@@ -128,6 +133,7 @@ SEES = {
     "reply": {"coordinator", "clerk_a", "leader_a", "deputy"},
     "snippet": {"clerk_a", "leader_a"},
     "series": {"coordinator", "clerk_a", "leader_a"},
+    "export": {"coordinator"},  # an archive is its requester's
 }
 # The lead-only pages hide the proposal from a co-signer.
 LEAD_ONLY = {"proposals:edit", "proposals:edit_submit", "proposals:submit"}
@@ -180,6 +186,14 @@ def world(deputy, cosigner, coordinator, clerk_a, leader_a, settings, tmp_path):
     series = DocumentSeries.objects.create(
         department=clerk_a.department, year=2026, pattern="吉科发规划〔{年份}〕{序号}号"
     )
+    export = ArchiveExport.objects.create(
+        requested_by=coordinator,
+        session=session,
+        status="done",
+        total=1,
+        processed=1,
+        file=default_storage.save("archives/x.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18)),
+    )
     stored = default_storage.save("attachments/x.pdf", ContentFile(b"%PDF-1.4\n"))
     attachment = Attachment.objects.create(
         proposal=proposal, file=stored, original_name="x.pdf", kind="pdf", size=9, uploaded_by=deputy
@@ -197,6 +211,7 @@ def world(deputy, cosigner, coordinator, clerk_a, leader_a, settings, tmp_path):
         "reply": reply,
         "snippet": snippet,
         "series": series,
+        "export": export,
     }
 
 

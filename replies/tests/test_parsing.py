@@ -257,6 +257,23 @@ def test_each_disclosure_note_the_app_writes_is_read_back(disclosure):
     assert result["cc"] == []
 
 
+def test_a_cohandlers_opinion_is_read_with_the_lead_department_as_addressee():
+    content = app_reply(
+        title="关于省十四届人大三次会议第53号代表建议的协办意见",
+        addressee="吉林省科学技术厅：",
+        opening="现将我单位对王宇辉代表在省十四届人大三次会议上提出的《关于加强科技成果转化的建议》的协办意见函告如下：",
+        closing=["特此函告。"],
+        signature="吉林省教育厅",
+    )
+    result = parse_text(scaffold.render_text(content))
+    assert result["title"] == content.title
+    assert result["salutation"] == "吉林省科学技术厅"
+    assert result["deputies"] == []
+    assert len(result["sections"]) == 4
+    assert result["closing"] == "特此函告。"
+    assert result["signature"] == "吉林省教育厅"
+
+
 # --- what web copies do ------------------------------------------------------------------------
 
 
@@ -488,7 +505,10 @@ def test_the_command_names_a_missing_file(tmp_path):
 
 # Words of replies, without the characters that start a recognised line (下一步, 感谢, 代表, 答复,
 # 抄送, 联系, 此件, 类别, dates …) or a heading's 、, so each paragraph must come back as text.
-ALPHABET = "科技教育人才项目平台建设推进发展研究成果转化企业创新服务政策资金支持工作我们将进一步加强省市县一二三（）1，。；"
+ALPHABET = (
+    "科技教育人才项目平台建设推进发展研究成果转化企业创新服务政策资金支持工作"
+    + "我们将进一步加强省市县一二三（）1，。；"
+)
 paragraphs = st.text(alphabet=ALPHABET, min_size=1, max_size=30)
 
 

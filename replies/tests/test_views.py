@@ -444,5 +444,5 @@ def test_render_reply_writes_the_signed_reply_and_refuses_an_unsigned_one(signed
         "--output",
         str(tmp_path / "x.html"),
         stdout=open("/dev/null", "w"),
-    )  # noqa: SIM115
+    )
     assert "草稿" in (tmp_path / "x.html").read_text()

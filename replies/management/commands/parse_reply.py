@@ -20,7 +20,9 @@ class Command(BaseCommand):
         except FileNotFoundError:
             raise CommandError(_("找不到文件“%(path)s”。") % {"path": file}) from None
         except OSError as error:
-            raise CommandError(_("无法打开文件“%(path)s”：%(reason)s") % {"path": file, "reason": error.strerror}) from None
+            raise CommandError(
+                _("无法打开文件“%(path)s”：%(reason)s") % {"path": file, "reason": error.strerror}
+            ) from None
         except ParseError as error:
             raise CommandError(error.message) from None
         if as_json:

@@ -1,0 +1,17 @@
+from procrastinate.contrib.django import app
+
+from . import archive
+
+
+@app.task(queue="exports")
+def build_archive(export_id: int) -> None:
+    """Idempotent: an export already taken or finished is left alone (archive.build claims
+    it with a conditional update)."""
+    archive.build(export_id)
+
+
+# 19:00 UTC is 03:00 in Beijing, when nobody is downloading.
+@app.periodic(cron="0 19 * * *")
+@app.task(queue="exports", queueing_lock="purge_archives")
+def purge_archives(timestamp: int) -> None:
+    archive.purge()
