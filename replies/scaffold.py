@@ -199,6 +199,8 @@ def build_opinion(proposal, department, lead_department, *, contact_name="", con
 def render_text(content: ReplyContent) -> str:
     """Plain text in document order, a paragraph a line: the versions' diff and search read it."""
     lines = [content.number] if content.number else []
+    if content.category:
+        lines.append(content.category)  # the mark at the top right of the first page
     lines += [content.title, content.addressee, content.opening]
     for heading, section in zip(content.numbered_headings(), content.sections, strict=True):
         lines.append(heading)

@@ -356,6 +356,8 @@ def sign(reply, actor, *, now=None):
     content.number = number
     content.date = today
     category = content.effective_category(locked.assignment.proposal.session.result_categories)
+    if locked.kind == Reply.Kind.REPLY:
+        content.category = category  # the signed text carries its mark, whatever the sections say later
     kind = ReplyVersion.Kind.CORRECTED if correcting else ReplyVersion.Kind.SIGNED
     version = _keep_version(locked, content, actor, kind, note=locked.correction_reason if correcting else "")
     Reply.objects.filter(pk=reply.pk).update(
