@@ -12,6 +12,7 @@ characters of 3号 (16 pt): a line pitch of 225 mm / 22 and a character pitch of
 
 import functools
 import io
+import logging
 import math
 import subprocess
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from proposals.extraction import chinese_numeral
 
 from .scaffold import ReplyContent, chinese_date, paragraphs
 
+logger = logging.getLogger(__name__)
 MM = 72 / 25.4  # points per millimetre
 LINE_PITCH = 225 * MM / 22  # 28.99 pt
 CHAR_PITCH = 156 * MM / 28  # 15.79 pt: 3号 (16 pt) set a little tighter, as Word's grid does
@@ -163,7 +165,8 @@ def font_faces() -> list[dict]:
             continue
         try:
             fonts = TTCollection(path).fonts if suffix == ".ttc" else [TTFont(path, lazy=True)]
-        except Exception:  # a damaged or foreign file must not stop every PDF
+        except Exception as error:  # a damaged or foreign file must not stop every PDF
+            logger.warning("Skipping the font file %s: %s", path, error)
             continue
         for font in fonts:
             names = {n.toUnicode() for n in font["name"].names if n.nameID == 1}

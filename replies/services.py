@@ -504,3 +504,69 @@ def waive_opinion(assignment, actor, *, reason):
         % {"n": proposal.number, "dept": locked.department.name, "reason": reason},
         reverse("proposals:detail", args=[proposal.pk]),
     )
+
+
+# --- historical replies -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_historical(proposal, department, content, actor, *, source=""):
+    """Save a reply issued before the system (read by replies.parsing, checked by a
+    coordinator) as the signed reply of `department` to `proposal`. A proposal of past years
+    may have no assignment here: one is recorded, dated the day of the reply."""
+    if actor.role != Role.COORDINATOR:
+        raise ReplyError(_("只有交办机构可以导入历史答复。"))
+    if content.date is None:
+        raise ReplyError(_("请填写答复日期。"))
+    signed_at = timezone.make_aware(datetime.datetime.combine(content.date, datetime.time(12)))
+    assignment = (
+        proposal.assignments.current()
+        .filter(department=department, mode__in=(Assignment.Mode.LEAD, Assignment.Mode.SEPARATE))
+        .first()
+    )
+    if assignment is None:
+        assignment = Assignment.objects.create(
+            proposal=proposal,
+            department=department,
+            mode=Assignment.Mode.LEAD,
+            assigned_at=signed_at,
+            assigned_by=actor,
+            signed_at=signed_at,
+            signed_by=actor,
+            sign_due=content.date,
+            reassign_until=content.date,
+            reply_due=content.date,
+            max_reply_due=content.date,
+            deadline_basis={"historical": source or True},
+        )
+    if assignment.replies.filter(round=1).exists():
+        raise ReplyError(_("%(dept)s对这件建议已有答复，不能再导入。") % {"dept": department.name})
+    if content.number and Reply.objects.filter(department=department, document_number=content.number).exists():
+        raise ReplyError(
+            _("%(dept)s已有文号为%(number)s的答复。") % {"dept": department.name, "number": content.number}
+        )
+    reply = Reply.objects.create(
+        assignment=assignment,
+        department=department,
+        kind=Reply.Kind.REPLY,
+        status=Status.SIGNED,
+        content=content.to_json(),
+        category=content.category,
+        document_number=content.number,
+        year=content.date.year,
+        signed_at=signed_at,
+        created_by=actor,
+    )
+    note = _("历史答复导入：%(source)s") % {"source": source} if source else _("历史答复导入")
+    version = _keep_version(reply, content, actor, ReplyVersion.Kind.SIGNED, note=note)
+    Reply.objects.filter(pk=reply.pk).update(signed_version=version)
+    assigning.mark_replied(assignment, signed_at)
+    log(
+        proposal,
+        Event.REPLY_SIGNED,
+        actor,
+        message=note,
+        details={"reply": reply.pk, "document_number": content.number, "department": department.name},
+    )
+    reply.refresh_from_db()
+    return reply

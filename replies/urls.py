@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import archive_views, setup_views, views
+from . import archive_views, import_views, setup_views, views
 
 app_name = "replies"
 
@@ -29,6 +29,8 @@ urlpatterns = [
     path("settings/", setup_views.reply_settings, name="settings"),
     path("series/", setup_views.series_list, name="series"),
     path("series/<int:pk>/", setup_views.series_edit, name="series_edit"),
+    path("import/", import_views.import_reply, name="import"),
+    path("import/save/", import_views.import_save, name="import_save"),
     path("archives/", archive_views.archives, name="archives"),
     path("archives/<int:pk>/", archive_views.archive_detail, name="archive"),
     path("archives/<int:pk>/progress/", archive_views.archive_progress, name="archive_progress"),

@@ -3,6 +3,7 @@ the real reply's section bodies and a contact record, the leader returns it once
 fixes it, the leader signs it, and both deputies of the joint proposal receive it."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -121,4 +122,12 @@ def test_a_reply_is_drafted_returned_fixed_signed_and_received_by_both_deputies(
         expect(document).to_contain_text("2023年全省培养研究生1.2万人")
         expect(document.locator(".signature-block")).to_contain_text("吉林省科学技术厅")
         expect(document).not_to_have_class(re.compile("official--draft"))
+        if username == "deputy2":
+            with page.expect_download() as pdf:
+                page.get_by_test_id("download-pdf").click()
+            assert pdf.value.suggested_filename == "省十四届人大三次会议-第1号-省科技厅.pdf"
+            assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+            with page.expect_download() as word:
+                page.get_by_test_id("download-docx").click()
+            assert word.value.suggested_filename.endswith(".docx")
         sign_out(page)

@@ -116,6 +116,8 @@ URLS = {
     "replies:settings": ("get", LEADER, None),
     "replies:series": ("get", (Role.CLERK, Role.LEADER, Role.COORDINATOR), None),
     "replies:series_edit": ("get", (Role.LEADER, Role.COORDINATOR), "series"),
+    "replies:import": ("get", COORDINATOR, None),
+    "replies:import_save": ("post", COORDINATOR, None),
     "replies:archives": ("get", EXPORTERS, None),
     "replies:archive": ("get", EXPORTERS, "export"),
     "replies:archive_progress": ("get", EXPORTERS, "export"),

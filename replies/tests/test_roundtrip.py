@@ -27,9 +27,7 @@ def expected(content):
         "session": "省十四届人大三次会议",
         "proposal_number": 53,
         "opening": content.opening,
-        "sections": [
-            {"number": i, "heading": s.heading, "body": s.body} for i, s in enumerate(content.sections, 1)
-        ],
+        "sections": [{"number": i, "heading": s.heading, "body": s.body} for i, s in enumerate(content.sections, 1)],
         "closing": "\n".join(content.closing),
         "signature": content.signature,
         "date": content.date.isoformat(),

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -430,7 +432,7 @@ def test_render_reply_writes_the_signed_reply_and_refuses_an_unsigned_one(signed
     from django.core.management import CommandError, call_command
 
     target = tmp_path / "reply.pdf"
-    call_command("render_reply", signed.pk, "--format", "pdf", "--output", str(target), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("render_reply", signed.pk, "--format", "pdf", "--output", str(target), stdout=io.StringIO())
     assert target.read_bytes().startswith(b"%PDF")
     opinion = services.start_reply(handling.cohandler, handling.cohandler.signed_by)
     with pytest.raises(CommandError, match="尚未签发"):
@@ -443,6 +445,6 @@ def test_render_reply_writes_the_signed_reply_and_refuses_an_unsigned_one(signed
         "--draft",
         "--output",
         str(tmp_path / "x.html"),
-        stdout=open("/dev/null", "w"),
+        stdout=io.StringIO(),
     )
     assert "草稿" in (tmp_path / "x.html").read_text()
