@@ -2,9 +2,11 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-# gettext compiles the translations at build time.
+# gettext compiles the translations at build time; Pango lays out the reply PDFs (WeasyPrint),
+# in the free CJK fonts unless licensed ones are mounted at REPLY_FONTS_DIR.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 fontconfig \
+        fonts-noto-cjk fonts-arphic-ukai \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

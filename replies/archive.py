@@ -51,18 +51,25 @@ def build(export_id: int) -> bool:
         ArchiveExport.objects.filter(pk=export_id).update(total=len(replies))
         with tempfile.TemporaryFile() as spool:
             with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                names = set()
                 for done, reply in enumerate(replies, 1):
+                    stem = rendering.file_name(reply, "pdf").removesuffix(".pdf")
+                    if stem in names:  # two departments with the same short name
+                        stem = f"{stem}-{reply.department_id}"
+                    names.add(stem)
                     for fmt in ("pdf", "docx"):
-                        archive.writestr(rendering.file_name(reply, fmt), rendering.render(reply, fmt, working=False))
+                        archive.writestr(f"{stem}.{fmt}", rendering.render(reply, fmt, working=False))
                     ArchiveExport.objects.filter(pk=export_id).update(processed=done)
             spool.seek(0)
             export.file.save(f"archives/{uuid.uuid4().hex}.zip", File(spool), save=False)
         ArchiveExport.objects.filter(pk=export_id).update(
             status=Status.DONE, file=export.file.name, finished_at=timezone.now()
         )
-    except Exception as error:  # recorded for the person waiting, and raised for the worker log
+    except Exception:  # the person waiting is told; the worker log has the details
         ArchiveExport.objects.filter(pk=export_id).update(
-            status=Status.FAILED, error=_("生成失败：%(error)s") % {"error": error}, finished_at=timezone.now()
+            status=Status.FAILED,
+            error=_("生成失败，请稍后重新生成；如仍失败，请联系系统管理员。"),
+            finished_at=timezone.now(),
         )
         raise
     return True
@@ -74,8 +81,13 @@ def download_name(export) -> str:
 
 
 def purge(now=None) -> int:
-    """Remove exports older than KEEP_DAYS, files and rows; returns how many."""
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=KEEP_DAYS)
+    """Remove exports older than KEEP_DAYS, files and rows; returns how many. An export still
+    "running" after a day lost its worker: it is marked failed so its page stops waiting."""
+    now = now or timezone.now()
+    ArchiveExport.objects.filter(status=Status.RUNNING, created_at__lt=now - datetime.timedelta(days=1)).update(
+        status=Status.FAILED, error=_("生成中断，请重新生成。"), finished_at=now
+    )
+    cutoff = now - datetime.timedelta(days=KEEP_DAYS)
     old = list(ArchiveExport.objects.filter(created_at__lt=cutoff))
     for export in old:
         if export.file:

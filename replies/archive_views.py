@@ -62,4 +62,6 @@ def archive_download(request, pk):
     export = _own_export(request, pk)
     if export.status != ArchiveExport.Status.DONE or not export.file:
         raise Http404
-    return FileResponse(export.file.open("rb"), as_attachment=True, filename=archive.download_name(export))
+    response = FileResponse(export.file.open("rb"), as_attachment=True, filename=archive.download_name(export))
+    response["Cache-Control"] = "private, no-store"
+    return response

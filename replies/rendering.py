@@ -153,12 +153,18 @@ def fonts_dir() -> Path:
 def font_faces() -> list[dict]:
     """@font-face rules for the licensed fonts a deployer dropped into REPLY_FONTS_DIR,
     under the family names their files declare (方正小标宋简体, 仿宋_GB2312, …)."""
+    folder = fonts_dir()
+    if not folder.is_dir():
+        return []
+    return _faces_in(folder, folder.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _faces_in(folder: Path, _changed) -> list[dict]:
+    """Read once per state of the folder (its modification time is part of the key)."""
     from fontTools.ttLib import TTCollection, TTFont
 
     faces = []
-    folder = fonts_dir()
-    if not folder.is_dir():
-        return faces
     for path in sorted(folder.iterdir()):
         suffix = path.suffix.lower()
         if suffix not in (".ttf", ".otf", ".ttc"):
@@ -191,9 +197,9 @@ def title_weight(faces) -> int:
     return 400 if official & present else 700
 
 
-def html(content: ReplyContent, *, categories=(), draft: bool) -> str:
+def html(content: ReplyContent, *, categories=(), draft: bool, embed_fonts: bool = False) -> str:
     """The printable page (the PDF is made from it): the document's blocks with the print
-    stylesheet."""
+    stylesheet. Only the PDF loads the server's font files; a browser uses its own fonts."""
     faces = font_faces()
     return render_to_string(
         "replies/print.html",
@@ -202,7 +208,7 @@ def html(content: ReplyContent, *, categories=(), draft: bool) -> str:
             "draft": draft,
             "title": content.title,
             "fonts": {role: ", ".join(f'"{name}"' for name in names) for role, names in FONTS.items()},
-            "font_faces": faces,
+            "font_faces": faces if embed_fonts else [],
             "title_weight": title_weight(faces),
             "geometry": {
                 "line": f"{LINE_PITCH - 0.05:.2f}pt",  # a hair under 225/22 mm so 22 lines always fit
@@ -219,15 +225,14 @@ def pdf(content: ReplyContent, *, categories=(), draft: bool) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
-    document = HTML(string=html(content, categories=categories, draft=draft), base_url=str(fonts_dir())).render(
-        font_config=font_config
-    )
+    page = html(content, categories=categories, draft=draft, embed_fonts=True)
+    document = HTML(string=page, base_url=str(fonts_dir())).render(font_config=font_config)
     # The fonts actually used are known once the pages are drawn; the metadata records them,
     # so a reader can tell an official-font PDF from one set in free substitutes.
-    document.write_pdf(font_config=font_config)
+    document.write_pdf()
     used = sorted({font.family for font in document.fonts.values()})
     document.metadata.keywords = ["Fonts: " + "; ".join(used)]
-    return document.write_pdf(font_config=font_config)
+    return document.write_pdf()
 
 
 # --- DOCX ---------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from accounts.models import Role, User
 from accounts.notifications import notify, notify_many
 from proposals import assigning
 from proposals.extraction import chinese_numeral
-from proposals.models import Assignment, CoSigner, ProposalEvent
+from proposals.models import Assignment, CoSigner, Proposal, ProposalEvent
 from proposals.services import log
 
 from . import numbering, scaffold
@@ -519,12 +519,20 @@ def import_historical(proposal, department, content, actor, *, source=""):
     if content.date is None:
         raise ReplyError(_("请填写答复日期。"))
     signed_at = timezone.make_aware(datetime.datetime.combine(content.date, datetime.time(12)))
-    assignment = (
-        proposal.assignments.current()
-        .filter(department=department, mode__in=(Assignment.Mode.LEAD, Assignment.Mode.SEPARATE))
-        .first()
-    )
+    current = proposal.assignments.current()
+    assignment = current.filter(department=department).first()
+    if assignment is not None and assignment.mode not in (Assignment.Mode.LEAD, Assignment.Mode.SEPARATE):
+        raise ReplyError(
+            _("%(dept)s是这件建议的%(mode)s单位，不能导入它的答复。")
+            % {"dept": department.name, "mode": assignment.get_mode_display()}
+        )
     if assignment is None:
+        lead = current.filter(mode=Assignment.Mode.LEAD).select_related("department").first()
+        if lead is not None:
+            raise ReplyError(
+                _("这件建议由%(lead)s主办，%(dept)s不是承办单位，不能导入它的答复。")
+                % {"lead": lead.department.name, "dept": department.name}
+            )
         assignment = Assignment.objects.create(
             proposal=proposal,
             department=department,
@@ -561,6 +569,8 @@ def import_historical(proposal, department, content, actor, *, source=""):
     version = _keep_version(reply, content, actor, ReplyVersion.Kind.SIGNED, note=note)
     Reply.objects.filter(pk=reply.pk).update(signed_version=version)
     assigning.mark_replied(assignment, signed_at)
+    # a registered proposal answered before the system was in use: it was assigned then
+    Proposal.objects.filter(pk=proposal.pk, status=Proposal.Status.ACCEPTED).update(status=Proposal.Status.ASSIGNED)
     log(
         proposal,
         Event.REPLY_SIGNED,

@@ -364,6 +364,7 @@ def document(request, pk, fmt):
     if fmt != "html":
         name = rendering.file_name(reply, fmt, draft=own and reply.status != Reply.Status.SIGNED)
         response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    response["Cache-Control"] = "private, no-store"  # unpublished text: no shared cache keeps it
     return response
 
 

@@ -128,3 +128,10 @@ def test_an_unfinished_archive_cannot_be_downloaded(client, media, coordinator, 
     export = ArchiveExport.objects.create(requested_by=coordinator, session=session)
     client.force_login(coordinator)
     assert client.get(reverse("replies:archive_download", args=[export.pk])).status_code == 404
+
+
+def test_an_export_whose_worker_died_is_marked_failed_after_a_day(media, coordinator, session):
+    export = ArchiveExport.objects.create(requested_by=coordinator, session=session, status="running")
+    archive.purge(now=timezone.now() + datetime.timedelta(hours=25))
+    export.refresh_from_db()
+    assert export.status == "failed" and "重新生成" in export.error

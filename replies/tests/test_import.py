@@ -58,6 +58,7 @@ def test_the_seed_reply_is_recognised_and_saved_against_its_proposal(as_coordina
     )
     assignment = reply.assignment
     assert assignment.mode == Assignment.Mode.LEAD and assignment.replied_at == reply.signed_at
+    assert Proposal.objects.get(pk=seed_53.pk).status == "assigned"
     content = reply.signed_content
     assert len(content.sections) == 5
     assert [s.suggestions for s in content.sections] == [[s.pk] for s in seed_53.suggestions.all()]
@@ -90,3 +91,25 @@ def test_a_real_reply_with_gaps_shows_its_warnings(as_coordinator):
 def test_a_file_that_cannot_be_read_gets_a_clear_message(as_coordinator, name, data, message):
     html = upload(as_coordinator, name, data).content.decode()
     assert message in html and not Reply.objects.exists()
+
+
+def test_a_reply_cannot_be_imported_for_a_co_handler_or_beside_another_lead(seed_53):
+    import datetime
+
+    from accounts.models import Department, User
+    from proposals import assigning
+    from proposals.assigning import PlanLine
+    from replies import scaffold, services
+
+    coordinator = User.objects.get(username="coordinator")
+    science, education = Department.objects.get(short_name="省科技厅"), Department.objects.get(short_name="省教育厅")
+    plan = [PlanLine(science, Assignment.Mode.LEAD), PlanLine(education, Assignment.Mode.COHANDLER)]
+    assigning.assign_proposal(seed_53, plan, coordinator)
+    content = scaffold.ReplyContent("t", "王宇辉代表：", "o", [], [], "吉林省教育厅", date=datetime.date(2024, 5, 14))
+    with pytest.raises(services.ReplyError, match="协办单位"):
+        services.import_historical(seed_53, education, content, coordinator)
+    industry = Department.objects.get(short_name="省工信厅")
+    with pytest.raises(services.ReplyError, match="由吉林省科学技术厅主办"):
+        services.import_historical(seed_53, industry, content, coordinator)
+    reply = services.import_historical(seed_53, science, content, coordinator)
+    assert reply.assignment.department == science and Assignment.objects.count() == 2

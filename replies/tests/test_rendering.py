@@ -187,7 +187,7 @@ def test_the_docx_page_follows_the_standard(signed_docx):
     assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
     assert round(section.right_margin.mm) == 26 and round(section.bottom_margin.mm) == 35
     grid = section._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:type")) == "linesAndChars"
+    assert grid.get(qn("w:type")) == "lines"
     assert int(grid.get(qn("w:linePitch"))) / 20 * 22 / MM == pytest.approx(225, abs=1)
 
 

@@ -397,6 +397,7 @@ def test_the_deputy_downloads_the_signed_reply_as_pdf_and_word(client, signed, d
     name = f"省十四届人大三次会议-第{signed.assignment.proposal.number}号-省科技厅"
     response = client.get(url("pdf", signed))
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    assert response["Cache-Control"] == "private, no-store"
     assert (
         response["Content-Disposition"].startswith("attachment")
         and quote(f"{name}.pdf") in response["Content-Disposition"]

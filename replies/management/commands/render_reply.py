@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from replies import rendering
 from replies.models import Reply
@@ -18,9 +19,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         reply = Reply.objects.for_detail().filter(pk=options["id"]).first()
         if reply is None:
-            raise CommandError(f"答复 {options['id']} 不存在。")
+            raise CommandError(_("答复 %(id)s 不存在。") % {"id": options["id"]})
         body = rendering.render(reply, options["format"], working=options["draft"])
         if body is None:
-            raise CommandError("这份答复尚未签发；如需输出草稿，请加 --draft。")
+            raise CommandError(_("这份答复尚未签发；如需输出草稿，请加 --draft。"))
         Path(options["output"]).write_bytes(body)
         self.stdout.write(f"{options['output']}: {len(body)} bytes")
