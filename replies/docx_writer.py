@@ -98,12 +98,40 @@ def _page_number(footer, align):
 
 
 VML = 'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"'
+# Word's own watermark: a WordArt text path (shape type 136), declared in full so that
+# LibreOffice and WPS draw it too.
+SHAPETYPE = (
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+    'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas>'
+    + "".join(
+        f'<v:f eqn="{eqn}"/>'
+        for eqn in (
+            "sum #0 0 10800",
+            "prod #0 2 1",
+            "sum 21600 0 @1",
+            "sum 0 0 @2",
+            "sum 21600 0 @3",
+            "if @0 @3 0",
+            "if @0 21600 @1",
+            "if @0 0 @2",
+            "if @0 @4 21600",
+            "mid @5 @6",
+            "mid @8 @5",
+            "mid @7 @8",
+            "mid @6 @7",
+            "sum @6 0 @5",
+        )
+    )
+    + '</v:formulas><v:path textpathok="t" o:connecttype="custom" '
+    'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>'
+    '<v:textpath on="t" fitshape="t"/><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+)
 WATERMARK = (
-    '<w:r {} {}><w:pict><v:shape id="draft-mark" type="#_x0000_t136" '
+    "<w:r {} {}><w:pict>" + SHAPETYPE + '<v:shape id="draft-mark" o:spid="_x0000_s1025" type="#_x0000_t136" '
     'style="position:absolute;margin-left:0;margin-top:0;width:420pt;height:140pt;rotation:315;'
     "z-index:-251654144;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
     'mso-position-vertical:center;mso-position-vertical-relative:margin" fillcolor="#e8b4b5" stroked="f">'
-    '<v:fill opacity=".4"/><v:textpath style="font-family:&quot;{}&quot;;font-size:1pt" string="草稿"/>'
+    '<v:fill opacity=".35"/><v:textpath on="t" style="font-family:&quot;{}&quot;;font-size:1pt" string="草稿"/>'
     "</v:shape></w:pict></w:r>"
 )
 
