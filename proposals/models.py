@@ -406,6 +406,7 @@ class ProposalEvent(models.Model):
         REPLY_CORRECTED = "reply_corrected", _("答复更正")
         OPINION_SIGNED = "opinion_signed", _("协办意见签发")
         OPINION_WAIVED = "opinion_waived", _("免于等待协办意见")
+        FEEDBACK = "feedback", _("代表反馈")
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("事项"), max_length=30, choices=Kind.choices)

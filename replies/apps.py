@@ -42,6 +42,16 @@ class RepliesConfig(AppConfig):
         )
         register_panel(
             HomePanel(
+                title=_("待反馈的答复"),
+                roles=(Role.DEPUTY,),
+                items=panels.awaiting_feedback,
+                template="home/_replies_panel.html",
+                empty_text=_("没有待反馈的答复。"),
+                order=15,
+            )
+        )
+        register_panel(
+            HomePanel(
                 title=_("收到的答复"),
                 roles=(Role.DEPUTY,),
                 items=panels.received,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals.text import normalize_space
 
 from . import numbering, scaffold
-from .models import ContactRecord, DocumentSeries, ReplySettings, Snippet
+from .models import ContactRecord, DocumentSeries, Feedback, ReplySettings, Snippet
 
 TEXTAREA = {"rows": 3}
 
@@ -168,6 +168,26 @@ class ContactForm(forms.ModelForm):
 
     def clean_participants(self):
         return _line(self.cleaned_data["participants"])
+
+
+class FeedbackForm(forms.ModelForm):
+    class Meta:
+        model = Feedback
+        fields = ["attitude", "result", "contacted", "comments"]
+        widgets = {
+            "attitude": forms.RadioSelect,
+            "result": forms.RadioSelect,
+            "contacted": forms.Select,
+            "comments": forms.Textarea(attrs={"rows": 3, "maxlength": 5000}),
+        }
+        help_texts = {"comments": _("选择“不满意”时必须填写理由。")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("attitude", "result", "contacted"):
+            self.fields[name].required = True
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+        self.fields["comments"].max_length = 5000
 
 
 class ReasonForm(forms.Form):

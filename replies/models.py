@@ -152,6 +152,8 @@ class Reply(models.Model):
         "ReplyVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     correction_reason = models.TextField(_("更正理由"), blank=True)
+    # The last day deputies may give or correct their feedback (set at the first signature).
+    feedback_until = models.DateField(_("反馈截止日期"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -394,3 +396,49 @@ class ArchiveExport(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Feedback(models.Model):
+    """A deputy's rating of a reply (办理情况意见反馈表): one per deputy and reply round,
+    correctable until the feedback window closes. A deputy who did not answer in time gets a
+    row with `responded` false (未反馈), so statistics count them."""
+
+    class Rating(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        BASIC = "basic", _("基本满意")
+        DISSATISFIED = "dissatisfied", _("不满意")
+
+    class Contacted(models.TextChoices):
+        IN_PERSON = "in_person", _("当面")
+        PHONE = "phone", _("电话")
+        FORUM = "forum", _("座谈")
+        SITE_VISIT = "site_visit", _("实地调研")
+        LETTER = "letter", _("书面")
+        OTHER = "other", _("其他方式")
+        NOT_CONTACTED = "none", _("答复前没有联系")
+
+    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="feedback")
+    deputy = models.ForeignKey("accounts.Deputy", verbose_name=_("代表"), on_delete=models.PROTECT, related_name="+")
+    responded = models.BooleanField(_("已反馈"), default=True)
+    attitude = models.CharField(_("办理态度"), max_length=12, choices=Rating.choices, blank=True)
+    result = models.CharField(_("办理结果"), max_length=12, choices=Rating.choices, blank=True)
+    contacted = models.CharField(_("答复前的沟通"), max_length=12, choices=Contacted.choices, blank=True)
+    comments = models.TextField(_("意见和建议"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["reply", "id"]
+        verbose_name = _("代表反馈")
+        verbose_name_plural = _("代表反馈")
+        constraints = [models.UniqueConstraint(fields=["reply", "deputy"], name="feedback_once_per_deputy")]
+
+    def __str__(self):
+        return f"{self.deputy} · {self.get_attitude_display() or _('未反馈')}"
+
+    @property
+    def is_dissatisfied(self):
+        return self.Rating.DISSATISFIED in (self.attitude, self.result)

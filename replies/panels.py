@@ -49,5 +49,17 @@ def to_revise(user):
     )
 
 
+def awaiting_feedback(user):
+    from django.utils import timezone
+
+    return list(
+        Reply.objects.visible_to(user)
+        .filter(kind=Reply.Kind.REPLY, feedback_until__gte=timezone.localdate())
+        .exclude(feedback__deputy__user=user)
+        .for_list()
+        .order_by("feedback_until")[:10]
+    )
+
+
 def received(user):
     return list(Reply.objects.visible_to(user).for_list().order_by("-signed_at")[:10])

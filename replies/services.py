@@ -18,6 +18,7 @@ from accounts.errors import DomainError
 from accounts.models import Role, User
 from accounts.notifications import notify, notify_many
 from proposals import assigning
+from proposals.deadlines import add_months
 from proposals.extraction import chinese_numeral
 from proposals.models import Assignment, CoSigner, Proposal, ProposalEvent
 from proposals.services import log
@@ -394,6 +395,9 @@ def sign(reply, actor, *, now=None):
         )
     if not correcting:
         assigning.mark_replied(locked.assignment, now)
+        if locked.kind == Reply.Kind.REPLY:
+            window = locked.assignment.proposal.session.feedback_window_months
+            Reply.objects.filter(pk=reply.pk).update(feedback_until=add_months(today, window))
     reply.refresh_from_db()
     return version
 

@@ -15,3 +15,12 @@ def build_archive(export_id: int) -> None:
 @app.task(queue="exports", queueing_lock="purge_archives")
 def purge_archives(timestamp: int) -> None:
     archive.purge()
+
+
+# 00:30 UTC is 08:30 in Beijing, after the morning digests.
+@app.periodic(cron="30 0 * * *")
+@app.task(queue="mail", queueing_lock="feedback_daily")
+def feedback_daily(timestamp: int) -> None:
+    from . import feedback
+
+    feedback.daily()

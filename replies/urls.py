@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/sign/", views.sign, name="sign"),
     path("<int:pk>/correct/", views.correct, name="correct"),
     path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
+    path("<int:pk>/feedback/", views.give_feedback, name="feedback"),
     path("<int:pk>/versions/", views.versions, name="versions"),
     path("<int:pk>/diff/", views.diff, name="diff"),
     path("<int:pk>/reply.pdf", views.document, {"fmt": "pdf"}, name="pdf"),

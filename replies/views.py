@@ -19,8 +19,8 @@ from accounts.permissions import get_for_user, role_required
 from proposals.models import Assignment, Session
 from proposals.text import parse_id
 
-from . import rendering, scaffold, services
-from .forms import ContactForm, ReasonForm, content_from, editor_forms
+from . import feedback, rendering, scaffold, services
+from .forms import ContactForm, FeedbackForm, ReasonForm, content_from, editor_forms
 from .models import Reply, ReplyVersion, Snippet
 
 DEPARTMENT = (Role.CLERK, Role.LEADER)
@@ -62,6 +62,8 @@ def _detail_context(request, reply, **extra):
     }
     if _is_lead_reply(reply) and (own or user.role == Role.COORDINATOR):
         context["opinions"] = services.opinions_for(reply.assignment)
+    if reply.kind == Reply.Kind.REPLY and reply.signed_version_id:
+        context.update(_feedback_context(reply, user))
     if own or user.role == Role.COORDINATOR:
         context["contacts"] = list(reply.assignment.contacts.select_related("recorded_by"))
         context["deliveries"] = list(reply.deliveries.select_related("deputy", "version").order_by("-id"))
@@ -80,6 +82,23 @@ def _detail_context(request, reply, **extra):
     if own:
         context["draft"] = _posted_preview(context["form"], context["formset"], reply)
     return context
+
+
+def _feedback_context(reply, user):
+    """The feedback form for a deputy asked for it; everyone's feedback for the others."""
+    given = {f.deputy_id: f for f in reply.feedback.all()}
+    signers = feedback.signers(reply.assignment.proposal)
+    if user.role == Role.DEPUTY:
+        mine = next((d for d in signers if d.user_id == user.pk), None)
+        if mine is None:
+            return {}
+        existing = given.get(mine.pk)
+        return {
+            "my_feedback": existing,
+            "feedback_open": feedback.is_open(reply) and not (existing and not existing.responded),
+            "feedback_form": FeedbackForm(instance=existing),
+        }
+    return {"feedback_rows": [(d, given.get(d.pk)) for d in signers], "feedback_open": feedback.is_open(reply)}
 
 
 def _posted_preview(form, formset, reply):
@@ -346,6 +365,25 @@ def start(request, pk):
         messages.error(request, error.message)
         return redirect("proposals:detail", pk=assignment.proposal_id)
     return redirect("replies:detail", pk=reply.pk)
+
+
+@require_POST
+@role_required(Role.DEPUTY)
+def give_feedback(request, pk):
+    reply = get_reply_for_user(request, pk)
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            feedback.give(reply, request.user, **form.cleaned_data)
+        except services.ReplyError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("已提交反馈意见，截止日期前可以修改。"))
+            return redirect("replies:detail", pk=reply.pk)
+    messages.error(request, _("反馈没有提交，请查看标红的提示。"))
+    context = _detail_context(request, reply)
+    context["feedback_form"] = form
+    return render(request, "replies/detail.html", context)
 
 
 # --- documents ----------------------------------------------------------------------------------

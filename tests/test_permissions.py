@@ -100,6 +100,7 @@ URLS = {
     "replies:sign": ("post", LEADER, "reply"),
     "replies:correct": ("post", DEPARTMENT, "reply"),
     "replies:contact_add": ("post", DEPARTMENT, "reply"),
+    "replies:feedback": ("post", DEPUTY, "reply"),
     "replies:versions": ("get", READERS, "reply"),
     "replies:diff": ("get", READERS, "reply"),
     "replies:pdf": ("get", READERS, "reply"),

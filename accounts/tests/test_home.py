@@ -90,8 +90,8 @@ def test_the_deputy_home_page_runs_a_fixed_number_of_queries(client, session, de
         make_proposal(session, deputy, f"关于第{i}项工作的建议")
     client.force_login(deputy)
     # session, user, unread notifications, invitations, the proposals with their sessions and
-    # signer counts, the replies received: no query per row
-    with django_assert_max_num_queries(6):
+    # signer counts, the replies awaiting feedback and those received: no query per row
+    with django_assert_max_num_queries(7):
         response = client.get(HOME)
     assert response.content.decode().count("省十四届人大三次会议") == 10  # the panel shows the latest ten
 

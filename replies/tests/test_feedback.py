@@ -1,0 +1,132 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Notification
+from proposals.models import ProposalEvent
+from replies import feedback, services
+from replies.models import Feedback
+
+from .conftest import fill, reload
+
+SATISFIED, BASIC, DISSATISFIED = "satisfied", "basic", "dissatisfied"
+
+
+@pytest.fixture
+def issued(handling, draft, clerk_a, leader_a, coordinator):
+    handling.proposal.session.contact_required = False
+    handling.proposal.session.save()
+    services.waive_opinion(handling.cohandler, coordinator, reason="不再等待。")
+    reply = fill(draft, clerk_a)
+    services.submit_for_review(reply, clerk_a, version=reply.version)
+    services.sign(reload(reply), leader_a)
+    return reload(reply)
+
+
+def rate(reply, actor, attitude=SATISFIED, result=SATISFIED, comments="", today=None):
+    return feedback.give(
+        reply, actor, attitude=attitude, result=result, contacted="phone", comments=comments, today=today
+    )
+
+
+def test_signing_opens_a_window_of_one_month(issued):
+    today = timezone.localdate()
+    from proposals.deadlines import add_months
+
+    assert issued.feedback_until == add_months(today, 1)
+    assert issued.feedback_until > today + datetime.timedelta(days=27)
+
+
+def test_the_lead_and_every_confirmed_cosigner_rate_the_reply(issued, deputy, cosigner):
+    rate(issued, deputy)
+    rate(issued, cosigner, BASIC, SATISFIED)
+    assert {(f.deputy.user, f.attitude, f.result) for f in Feedback.objects.all()} == {
+        (deputy, SATISFIED, SATISFIED),
+        (cosigner, BASIC, SATISFIED),
+    }
+    assert issued.assignment.proposal.events.filter(kind=ProposalEvent.Kind.FEEDBACK).count() == 2
+
+
+def test_someone_who_is_not_a_signer_cannot_give_feedback(issued, outsider_deputy, clerk_a):
+    for actor in (outsider_deputy, clerk_a):
+        with pytest.raises(services.ReplyError, match="只有提出这件建议的代表"):
+            rate(issued, actor)
+
+
+def test_dissatisfaction_needs_reasons_and_tells_the_office(issued, deputy, coordinator):
+    with pytest.raises(services.ReplyError, match="请写明理由"):
+        rate(issued, deputy, DISSATISFIED, SATISFIED, comments="  ")
+    assert not Feedback.objects.exists()
+    rate(issued, deputy, SATISFIED, DISSATISFIED, comments="没有回应第二条建议。")
+    assert Notification.objects.filter(user=coordinator, message__contains="不满意").exists()
+
+
+def test_a_second_submission_corrects_the_first(issued, deputy):
+    rate(issued, deputy, DISSATISFIED, DISSATISFIED, comments="不满意。")
+    rate(issued, deputy, BASIC, BASIC)
+    assert Feedback.objects.get().attitude == BASIC and Feedback.objects.count() == 1
+
+
+def test_feedback_after_the_window_is_refused(issued, deputy):
+    after = issued.feedback_until + datetime.timedelta(days=1)
+    with pytest.raises(services.ReplyError, match="反馈期限已于"):
+        rate(issued, deputy, today=after)
+    rate(issued, deputy, today=issued.feedback_until)  # the last day still counts
+
+
+def test_a_week_before_the_window_closes_those_who_have_not_answered_are_reminded(
+    issued, deputy, cosigner, django_capture_on_commit_callbacks
+):
+    rate(issued, deputy)
+    week_before = issued.feedback_until - datetime.timedelta(days=7)
+    assert feedback.daily(today=week_before - datetime.timedelta(days=1)) == (0, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert feedback.daily(today=week_before) == (1, 0)
+    assert Notification.objects.filter(user=cosigner, message__contains="提出反馈意见").count() == 1
+    assert not Notification.objects.filter(user=deputy, message__contains="提出反馈意见").exists()
+    assert feedback.daily(today=week_before) == (0, 0)  # never twice
+
+
+def test_no_answer_by_the_end_is_recorded_as_no_feedback_once(issued, deputy, cosigner):
+    rate(issued, deputy)
+    after = issued.feedback_until + datetime.timedelta(days=1)
+    assert feedback.daily(today=after) == (0, 1)
+    assert feedback.daily(today=after) == (0, 0)
+    missing = Feedback.objects.get(responded=False)
+    assert missing.deputy.user == cosigner and missing.attitude == ""
+    with pytest.raises(services.ReplyError):
+        rate(issued, cosigner, today=issued.feedback_until)  # final once recorded
+
+
+def test_the_deputy_rates_on_the_reply_page(client, issued, deputy):
+    client.force_login(deputy)
+    page = client.get(reverse("replies:detail", args=[issued.pk])).content.decode()
+    assert "办理情况意见反馈" in page and "提交反馈" in page
+    response = client.post(
+        reverse("replies:feedback", args=[issued.pk]),
+        {"attitude": DISSATISFIED, "result": SATISFIED, "contacted": "phone"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "请写明理由" in html and not Feedback.objects.exists()
+    data = {"attitude": SATISFIED, "result": BASIC, "contacted": "in_person", "comments": "<b>谢谢</b>"}
+    response = client.post(reverse("replies:feedback", args=[issued.pk]), data, follow=True)
+    assert "已提交反馈意见" in response.content.decode() and "修改反馈" in response.content.decode()
+
+
+def test_the_department_sees_each_deputys_feedback_escaped(client, issued, deputy, clerk_a):
+    rate(issued, deputy, SATISFIED, DISSATISFIED, comments="<script>x</script>")
+    client.force_login(clerk_a)
+    page = client.get(reverse("replies:detail", args=[issued.pk])).content.decode()
+    assert "代表反馈" in page and "&lt;script&gt;x&lt;/script&gt;" in page and "待反馈" in page
+
+
+def test_the_deputy_home_lists_replies_awaiting_feedback(client, issued, deputy):
+    client.force_login(deputy)
+    assert "待反馈的答复" in client.get("/").content.decode()
+    page = client.get("/").content.decode()
+    assert page.split("待反馈的答复")[1].split("</section>")[0].count("关于加强科技成果转化的建议") == 1
+    rate(issued, deputy)
+    page = client.get("/").content.decode()
+    assert "没有待反馈的答复。" in page
