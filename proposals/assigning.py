@@ -509,6 +509,34 @@ def set_key_supervision(proposal, actor, *, is_key, leader="", note=""):
     return proposal
 
 
+@transaction.atomic
+def order_rehandling(proposal, department, actor, *, now=None):
+    """重新办理: a new lead assignment of the next round for `department` (the same one or
+    another), due `rehandling_months` after the decision. The earlier round's assignment
+    stays as the record of that round, no longer in force."""
+    _require_coordinator(actor)
+    now = now or timezone.now()
+    current = list(proposal.assignments.current().select_for_update().filter(mode__in=deadlines.REPLY_MODES))
+    previous = max((a.round for a in current), default=1)
+    Assignment.objects.filter(pk__in=[a.pk for a in current]).update(is_active=False, version=F("version") + 1)
+    # the department may still hold a co-handler or reference assignment: it becomes the lead
+    proposal.assignments.current().filter(department=department).update(is_active=False, version=F("version") + 1)
+    today = timezone.localdate(now)
+    assignment = _new_assignment(proposal, PlanLine(department, Assignment.Mode.LEAD), actor, now, _calendar_for(today))
+    due, basis = deadlines.rehandling_due(today, deadlines.Policy.from_session(proposal.session))
+    assignment.reply_due = assignment.max_reply_due = due
+    assignment.deadline_basis = {**assignment.deadline_basis, "reply_due": basis, "max_reply_due": basis}
+    assignment.round = previous + 1
+    assignment.save()
+    notify(
+        _department_users([department.pk]).get(department.pk, []),
+        _("交办机构要求重新办理第%(n)s号建议（第%(round)s轮），请于%(due)s前答复。")
+        % {"n": proposal.number, "round": assignment.round, "due": _date(due)},
+        _url(proposal),
+    )
+    return assignment
+
+
 def mark_replied(assignment, replied_at):
     """Called by the replies app when a reply (or a co-handler's opinion) is issued; tracking
     reads Assignment.replied_at."""

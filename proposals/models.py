@@ -162,6 +162,7 @@ class Proposal(models.Model):
         NOT_ACCEPTED = "not_accepted", _("不予立案")
         WITHDRAWN = "withdrawn", _("已撤回")
         ASSIGNED = "assigned", _("已交办")
+        CLOSED = "closed", _("已办结")
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("代表网上提交")
@@ -228,6 +229,10 @@ class Proposal(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
+    # 办结: when and why the handling ended (every reply issued and accepted, the feedback
+    # window passed, or the office closed it with an explanation).
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closing_note = models.TextField(_("办结说明"), blank=True)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -275,6 +280,7 @@ class Proposal(models.Model):
         Status.NOT_ACCEPTED: "",
         Status.WITHDRAWN: "",
         Status.ASSIGNED: _("承办单位办理中"),
+        Status.CLOSED: "",
     }
 
     @property
@@ -407,6 +413,9 @@ class ProposalEvent(models.Model):
         OPINION_SIGNED = "opinion_signed", _("协办意见签发")
         OPINION_WAIVED = "opinion_waived", _("免于等待协办意见")
         FEEDBACK = "feedback", _("代表反馈")
+        REHANDLING_ORDERED = "rehandling_ordered", _("重新办理")
+        REHANDLING_DECLINED = "rehandling_declined", _("不再重新办理")
+        CLOSED = "closed", _("办结")
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("事项"), max_length=30, choices=Kind.choices)
@@ -624,6 +633,8 @@ class Assignment(models.Model):
         _("期限为临时计算"), default=False, help_text=_("工作日历未覆盖的年份按周一至周五计算。")
     )
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    # 重新办理 makes a new assignment of the next round; the earlier one keeps its record.
+    round = models.PositiveSmallIntegerField(_("办理轮次"), default=1)
     last_chased_at = models.DateTimeField(_("最近催办时间"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 

@@ -476,6 +476,28 @@ def not_accept(proposal, actor, *, reason, note, disposition):
 
 
 @transaction.atomic
+@transaction.atomic
+def close_proposal(proposal, note, *, actor=None, now=None):
+    """办结: called by the replies app when every reply is issued and its feedback settled.
+    Closing twice changes nothing."""
+    now = now or timezone.now()
+    if not Proposal.objects.filter(pk=proposal.pk, status=Status.ASSIGNED).update(
+        status=Status.CLOSED, closed_at=now, closing_note=note, version=F("version") + 1
+    ):
+        return False
+    log(proposal, Kind.CLOSED, actor, old=Status.ASSIGNED, new=Status.CLOSED, message=note)
+    notify(_signer_users(proposal), _("您的第%(n)s号建议已办结。") % {"n": proposal.number}, _url(proposal))
+    proposal.refresh_from_db()
+    return True
+
+
+def reopen_for_rehandling(proposal, actor):
+    """A closed proposal whose re-handling is ordered is being handled again."""
+    Proposal.objects.filter(pk=proposal.pk, status=Status.CLOSED).update(
+        status=Status.ASSIGNED, closed_at=None, closing_note="", version=F("version") + 1
+    )
+
+
 def merge_proposals(proposal, into, actor):
     """并案办理: `proposal` is handled together with `into`; both stay and are answered
     separately. Merging into a proposal that is itself merged joins its group."""

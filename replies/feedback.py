@@ -94,6 +94,9 @@ def give(reply, actor, *, attitude, result, contacted, comments, today=None):
                 % {"deputy": deputy.name, "dept": reply.department.name, "n": proposal.number},
                 _url(reply),
             )
+    from .rehandling import check_closing
+
+    check_closing(proposal, actor=actor, today=today)
     return feedback
 
 
@@ -136,4 +139,8 @@ def daily(today=None):
         for deputy in _awaiting(reply)
     ]
     Feedback.objects.bulk_create(missing, ignore_conflicts=True)
+    from .rehandling import check_closing
+
+    for reply in closed.select_related("assignment__proposal"):
+        check_closing(reply.assignment.proposal, today=today)
     return reminded, len(missing)

@@ -442,3 +442,32 @@ class Feedback(models.Model):
     @property
     def is_dissatisfied(self):
         return self.Rating.DISSATISFIED in (self.attitude, self.result)
+
+
+class RehandlingDecision(models.Model):
+    """The office's decision on a reply a deputy was dissatisfied with: handle it again (a
+    new round, to the same or another department) or not (an explanation, e.g. after a
+    face-to-face consultation, and the proposal can close)."""
+
+    class Decision(models.TextChoices):
+        ORDERED = "ordered", _("重新办理")
+        DECLINED = "declined", _("不再重新办理")
+
+    reply = models.OneToOneField(Reply, on_delete=models.PROTECT, related_name="rehandling")
+    decision = models.CharField(_("决定"), max_length=10, choices=Decision.choices)
+    department = models.ForeignKey(
+        Department, verbose_name=_("重新办理单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assignment = models.ForeignKey(
+        "proposals.Assignment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    explanation = models.TextField(_("说明"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("决定时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("重新办理决定")
+        verbose_name_plural = _("重新办理决定")
+
+    def __str__(self):
+        return f"{self.reply} · {self.get_decision_display()}"

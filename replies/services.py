@@ -140,6 +140,7 @@ def start_reply(assignment, actor):
                 assignment=assignment,
                 department=assignment.department,
                 kind=kind,
+                round=assignment.round,
                 content=content.to_json(),
                 created_by=actor,
             )

@@ -4,6 +4,7 @@ and their differences."""
 
 import difflib
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -11,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError
@@ -19,7 +21,7 @@ from accounts.permissions import get_for_user, role_required
 from proposals.models import Assignment, Session
 from proposals.text import parse_id
 
-from . import feedback, rendering, scaffold, services
+from . import feedback, rehandling, rendering, scaffold, services
 from .forms import ContactForm, FeedbackForm, ReasonForm, content_from, editor_forms
 from .models import Reply, ReplyVersion, Snippet
 
@@ -64,6 +66,14 @@ def _detail_context(request, reply, **extra):
         context["opinions"] = services.opinions_for(reply.assignment)
     if reply.kind == Reply.Kind.REPLY and reply.signed_version_id:
         context.update(_feedback_context(reply, user))
+        decision = getattr(reply, "rehandling", None)
+        context["rehandling"] = decision
+        if (
+            user.role == Role.COORDINATOR
+            and decision is None
+            and any(f.responded and f.is_dissatisfied for f in reply.feedback.all())
+        ):
+            context["rehandle_form"] = RehandleForm(initial={"department": reply.department_id})
     if own or user.role == Role.COORDINATOR:
         context["contacts"] = list(reply.assignment.contacts.select_related("recorded_by"))
         context["deliveries"] = list(reply.deliveries.select_related("deputy", "version").order_by("-id"))
@@ -384,6 +394,58 @@ def give_feedback(request, pk):
     context = _detail_context(request, reply)
     context["feedback_form"] = form
     return render(request, "replies/detail.html", context)
+
+
+# --- re-handling -------------------------------------------------------------------------------
+
+
+class RehandleForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("重新办理单位"), queryset=Department.objects.filter(is_active=True)
+    )
+    confirm_third = forms.BooleanField(label=gettext_lazy("确认进行第三轮（及以上）办理"), required=False)
+    note = forms.CharField(
+        label=gettext_lazy("要求"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+@role_required(*COORDINATOR)
+def rehandling_queue(request):
+    rows = list(rehandling.queue()[:200])
+    return render(request, "replies/rehandling_queue.html", {"replies": rows})
+
+
+@require_POST
+@role_required(*COORDINATOR)
+def rehandle(request, pk):
+    reply = get_reply_for_user(request, pk)
+    form = RehandleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ReplyError(_("请选择重新办理的单位。"))
+        assignment = rehandling.order(reply, request.user, **form.cleaned_data)
+    except services.ReplyError as error:
+        messages.error(request, error.message)
+        return redirect("replies:detail", pk=reply.pk)
+    messages.success(
+        request,
+        _("已要求%(dept)s重新办理，期限%(due)s。")
+        % {"dept": assignment.department.name, "due": f"{assignment.reply_due:%Y-%m-%d}"},
+    )
+    return redirect("proposals:detail", pk=reply.assignment.proposal_id)
+
+
+@require_POST
+@role_required(*COORDINATOR)
+def decline_rehandling(request, pk):
+    reply = get_reply_for_user(request, pk)
+    _with_reason(
+        request,
+        lambda text: rehandling.decline(reply, request.user, explanation=text),
+        missing=_("请写明不再重新办理的理由，如与代表当面沟通的情况。"),
+        done=_("已决定不再重新办理。"),
+    )
+    return redirect("replies:detail", pk=reply.pk)
 
 
 # --- documents ----------------------------------------------------------------------------------
