@@ -50,6 +50,8 @@ def give(reply, actor, *, attitude, result, contacted, comments, today=None):
     deputy = next((d for d in signers(proposal) if d.user_id == actor.pk), None)
     if actor.role != Role.DEPUTY or deputy is None:
         raise ReplyError(_("只有提出这件建议的代表可以反馈。"))
+    if hasattr(reply, "rehandling"):
+        raise ReplyError(_("交办机构已对这份答复作出重新办理的决定，不能再修改反馈。"))
     if not is_open(reply, today):
         raise ReplyError(
             _("反馈期限已于%(date)s截止，不能再提交或修改。") % {"date": f"{reply.feedback_until:%Y-%m-%d}"}
@@ -112,7 +114,8 @@ def daily(today=None):
     today = today or timezone.localdate()
     reminded = 0
     due = today + datetime.timedelta(days=REMIND_DAYS_BEFORE)
-    for reply in Reply.objects.filter(kind=Reply.Kind.REPLY, feedback_until=due).for_detail():
+    asked = Reply.objects.filter(kind=Reply.Kind.REPLY, feedback_until=due, rehandling__isnull=True)
+    for reply in asked.for_detail():
         try:
             with transaction.atomic():
                 DigestLog.objects.create(kind="feedback_reminder", target=str(reply.pk), day=today)

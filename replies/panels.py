@@ -54,7 +54,7 @@ def awaiting_feedback(user):
 
     return list(
         Reply.objects.visible_to(user)
-        .filter(kind=Reply.Kind.REPLY, feedback_until__gte=timezone.localdate())
+        .filter(kind=Reply.Kind.REPLY, feedback_until__gte=timezone.localdate(), rehandling__isnull=True)
         .exclude(feedback__deputy__user=user)
         .for_list()
         .order_by("feedback_until")[:10]

@@ -105,7 +105,9 @@ def _feedback_context(reply, user):
         existing = given.get(mine.pk)
         return {
             "my_feedback": existing,
-            "feedback_open": feedback.is_open(reply) and not (existing and not existing.responded),
+            "feedback_open": feedback.is_open(reply)
+            and not (existing and not existing.responded)
+            and not hasattr(reply, "rehandling"),
             "feedback_form": FeedbackForm(instance=existing),
         }
     return {"feedback_rows": [(d, given.get(d.pk)) for d in signers], "feedback_open": feedback.is_open(reply)}

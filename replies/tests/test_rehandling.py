@@ -132,3 +132,12 @@ def test_a_closed_proposal_shows_when_and_why(client, issued, deputy, cosigner):
     client.force_login(deputy)
     page = client.get(reverse("proposals:detail", args=[issued.assignment.proposal_id])).content.decode()
     assert "已办结" in page and "代表对答复满意或基本满意" in page
+
+
+def test_once_the_office_decided_the_earlier_rounds_feedback_is_final(dissatisfied, coordinator, deputy, cosigner):
+    rehandling.order(dissatisfied, coordinator, department=dissatisfied.department)
+    with pytest.raises(services.ReplyError, match="已对这份答复作出重新办理的决定"):
+        rate(reload(dissatisfied), cosigner)
+    from replies.panels import awaiting_feedback
+
+    assert awaiting_feedback(cosigner) == []
