@@ -84,3 +84,15 @@ def make_user_proposal(deputy, session, category):
     return services.save_draft(
         actor=deputy, session=session, data=draft_data(category, title="关于别的事的建议"), suggestions=["别的建议。"]
     )
+
+
+@pytest.fixture
+def issued(handling, draft, clerk_a, leader_a, coordinator):
+    """A signed reply to `handling`, the co-handler's opinion waived, no contact required."""
+    handling.proposal.session.contact_required = False
+    handling.proposal.session.save()
+    reply_services.waive_opinion(handling.cohandler, coordinator, reason="不再等待。")
+    reply = fill(draft, clerk_a)
+    reply_services.submit_for_review(reply, clerk_a, version=reply.version)
+    reply_services.sign(reload(reply), leader_a)
+    return reload(reply)

@@ -9,20 +9,7 @@ from proposals.models import ProposalEvent
 from replies import feedback, services
 from replies.models import Feedback
 
-from .conftest import fill, reload
-
 SATISFIED, BASIC, DISSATISFIED = "satisfied", "basic", "dissatisfied"
-
-
-@pytest.fixture
-def issued(handling, draft, clerk_a, leader_a, coordinator):
-    handling.proposal.session.contact_required = False
-    handling.proposal.session.save()
-    services.waive_opinion(handling.cohandler, coordinator, reason="不再等待。")
-    reply = fill(draft, clerk_a)
-    services.submit_for_review(reply, clerk_a, version=reply.version)
-    services.sign(reload(reply), leader_a)
-    return reload(reply)
 
 
 def rate(reply, actor, attitude=SATISFIED, result=SATISFIED, comments="", today=None):

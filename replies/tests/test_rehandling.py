@@ -10,7 +10,7 @@ from replies import feedback, rehandling, services
 from replies.models import RehandlingDecision
 
 from .conftest import fill, reload
-from .test_feedback import DISSATISFIED, SATISFIED, issued, rate  # noqa: F401  (fixture)
+from .test_feedback import DISSATISFIED, SATISFIED, rate
 
 
 def proposal_of(reply):
@@ -80,7 +80,7 @@ def test_the_office_orders_a_second_round_from_the_same_department(
     assert list(rehandling.queue()) == []
     assert Notification.objects.filter(user=deputy, message__contains="重新办理").exists()
     second = sign_round(assignment, clerk_a, leader_a)
-    assert second.round == 2 and second.document_number.endswith("〔%s〕2号" % second.year)
+    assert second.round == 2 and second.document_number.endswith(f"〔{second.year}〕2号")
     assert Notification.objects.filter(user=cosigner, message__contains=second.document_number).exists()
     rate(second, deputy)
     rate(second, cosigner)
