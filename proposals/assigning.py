@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -386,6 +386,7 @@ def decide_reassignment(request, actor, *, approve, note="", new_department=None
     )
     now = now or timezone.now()
     moved = _new_assignment(proposal, line, actor, now, _calendar_for(timezone.localdate(now)))
+    moved.round = assignment.round  # a re-handling round moved on stays that round
     moved.save()
     log(
         proposal,
@@ -510,23 +511,25 @@ def set_key_supervision(proposal, actor, *, is_key, leader="", note=""):
 
 
 @transaction.atomic
-def order_rehandling(proposal, department, actor, *, now=None):
-    """重新办理: a new lead assignment of the next round for `department` (the same one or
-    another), due `rehandling_months` after the decision. The earlier round's assignment
-    stays as the record of that round, no longer in force."""
+def order_rehandling(previous, department, actor, *, now=None):
+    """重新办理 of the reply to assignment `previous`: a new assignment of the next round, in
+    the same mode (lead or separate), for `department` (the same one or another), due
+    `rehandling_months` after the decision. `previous` stays as the record of its round, no
+    longer in force; other departments' assignments are untouched."""
     _require_coordinator(actor)
     now = now or timezone.now()
-    current = list(proposal.assignments.current().select_for_update().filter(mode__in=deadlines.REPLY_MODES))
-    previous = max((a.round for a in current), default=1)
-    Assignment.objects.filter(pk__in=[a.pk for a in current]).update(is_active=False, version=F("version") + 1)
-    # the department may still hold a co-handler or reference assignment: it becomes the lead
-    proposal.assignments.current().filter(department=department).update(is_active=False, version=F("version") + 1)
+    proposal = previous.proposal
+    # the department may hold another assignment of the proposal (co-handler, reference): the
+    # new round replaces it
+    stale = proposal.assignments.current().filter(Q(pk=previous.pk) | Q(department=department))
+    stale.update(is_active=False, version=F("version") + 1)
     today = timezone.localdate(now)
-    assignment = _new_assignment(proposal, PlanLine(department, Assignment.Mode.LEAD), actor, now, _calendar_for(today))
+    line = PlanLine(department, previous.mode)
+    assignment = _new_assignment(proposal, line, actor, now, _calendar_for(today))
     due, basis = deadlines.rehandling_due(today, deadlines.Policy.from_session(proposal.session))
     assignment.reply_due = assignment.max_reply_due = due
     assignment.deadline_basis = {**assignment.deadline_basis, "reply_due": basis, "max_reply_due": basis}
-    assignment.round = previous + 1
+    assignment.round = previous.round + 1
     assignment.save()
     notify(
         _department_users([department.pk]).get(department.pk, []),

@@ -416,6 +416,7 @@ class ProposalEvent(models.Model):
         REHANDLING_ORDERED = "rehandling_ordered", _("重新办理")
         REHANDLING_DECLINED = "rehandling_declined", _("不再重新办理")
         CLOSED = "closed", _("办结")
+        COMMITMENT_DONE = "commitment_done", _("承诺事项完成")
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("事项"), max_length=30, choices=Kind.choices)

@@ -491,10 +491,13 @@ def close_proposal(proposal, note, *, actor=None, now=None):
     return True
 
 
-def reopen_for_rehandling(proposal, actor):
-    """A closed proposal whose re-handling is ordered is being handled again."""
-    Proposal.objects.filter(pk=proposal.pk, status=Status.CLOSED).update(
-        status=Status.ASSIGNED, closed_at=None, closing_note="", version=F("version") + 1
+def reopen_for_rehandling(proposal):
+    """A closed proposal whose re-handling is ordered is handled again; True when it was
+    closed (the caller's event records the change of status)."""
+    return bool(
+        Proposal.objects.filter(pk=proposal.pk, status=Status.CLOSED).update(
+            status=Status.ASSIGNED, closed_at=None, closing_note="", version=F("version") + 1
+        )
     )
 
 

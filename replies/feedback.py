@@ -50,8 +50,10 @@ def give(reply, actor, *, attitude, result, contacted, comments, today=None):
     deputy = next((d for d in signers(proposal) if d.user_id == actor.pk), None)
     if actor.role != Role.DEPUTY or deputy is None:
         raise ReplyError(_("只有提出这件建议的代表可以反馈。"))
+    if reply.feedback_until is None:
+        raise ReplyError(_("这是导入的历史答复，不征求反馈意见。"))
     if hasattr(reply, "rehandling"):
-        raise ReplyError(_("交办机构已对这份答复作出重新办理的决定，不能再修改反馈。"))
+        raise ReplyError(_("交办机构已对这份答复作出决定，反馈不能再修改。"))
     if not is_open(reply, today):
         raise ReplyError(
             _("反馈期限已于%(date)s截止，不能再提交或修改。") % {"date": f"{reply.feedback_until:%Y-%m-%d}"}
@@ -86,7 +88,8 @@ def give(reply, actor, *, attitude, result, contacted, comments, today=None):
             ProposalEvent.Kind.FEEDBACK,
             actor,
             message=summary if created else _("修改反馈：") + summary,
-            details={"reply": reply.pk, "department": reply.department.name},
+            reply=reply.pk,
+            department=reply.department.name,
         )
         if feedback.is_dissatisfied:
             coordinators = User.objects.filter(role=Role.COORDINATOR, is_active=True)

@@ -471,3 +471,52 @@ class RehandlingDecision(models.Model):
 
     def __str__(self):
         return f"{self.reply} · {self.get_decision_display()}"
+
+
+class Commitment(models.Model):
+    """A promise a B or C reply makes (跟踪办理): what, and by when. Listed while drafting,
+    tracked once the reply is signed until the department marks it done."""
+
+    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="commitments")
+    text = models.CharField(_("承诺事项"), max_length=300)
+    due = models.DateField(_("完成时限"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_note = models.TextField(_("完成情况"), blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["due", "id"]
+        verbose_name = _("承诺事项")
+        verbose_name_plural = _("承诺事项")
+        indexes = [
+            # the follow-up list and the reminders: open items by due date
+            models.Index(fields=["done_at", "due"], name="commitment_open_due"),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_done(self):
+        return self.done_at is not None
+
+
+class ProgressNote(models.Model):
+    """A department's report on a commitment's progress."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("进展情况"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("进展情况")
+        verbose_name_plural = _("进展情况")
+
+    def __str__(self):
+        return self.text[:40]

@@ -16,6 +16,7 @@ def proposal_panel(request, proposal):
         Reply.objects.visible_to(user)
         .filter(assignment__proposal=proposal)
         .select_related("department", "assignment")
+        .prefetch_related("commitments")
         .order_by("kind", "id")
     )
     can_start = []

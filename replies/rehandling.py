@@ -50,6 +50,7 @@ def queue():
 def _require_pending(reply, actor):
     if actor.role != Role.COORDINATOR:
         raise ReplyError(_("只有交办机构可以决定是否重新办理。"))
+    Reply.objects.select_for_update().get(pk=reply.pk)  # two coordinators at once: one decides
     if RehandlingDecision.objects.filter(reply=reply).exists():
         raise ReplyError(_("已对这份答复作出决定。"))
     if not reply.feedback.filter(responded=True).filter(models_q_dissatisfied()).exists():
@@ -67,8 +68,8 @@ def order(reply, actor, *, department, confirm_third=False, note=""):
     if next_round >= 3 and not confirm_third:
         raise ReplyError(_("这将是第%(n)s轮办理，需交办机构明确决定：请勾选确认后再提交。") % {"n": next_round})
     proposal = reply.assignment.proposal
-    proposal_services.reopen_for_rehandling(proposal, actor)
-    assignment = assigning.order_rehandling(proposal, department, actor)
+    reopened = proposal_services.reopen_for_rehandling(proposal)
+    assignment = assigning.order_rehandling(reply.assignment, department, actor)
     RehandlingDecision.objects.create(
         reply=reply,
         decision=Decision.ORDERED,
@@ -77,12 +78,15 @@ def order(reply, actor, *, department, confirm_third=False, note=""):
         explanation=note.strip(),
         decided_by=actor,
     )
+    status = {"old": Proposal.Status.CLOSED, "new": Proposal.Status.ASSIGNED} if reopened else {}
     log(
         proposal,
         ProposalEvent.Kind.REHANDLING_ORDERED,
         actor,
         message=note.strip(),
-        details={"department": department.name, "round": assignment.round},
+        **status,
+        department=department.name,
+        round=assignment.round,
     )
     notify(
         _signer_users(proposal),
@@ -109,6 +113,8 @@ def decline(reply, actor, *, explanation):
 
 def _settled(reply, today):
     """Why this reply's feedback no longer keeps the proposal open, or None."""
+    if reply.feedback_until is None:
+        return _("历史答复")  # imported: issued before the system, no feedback asked
     decision = getattr(reply, "rehandling", None)
     if decision is not None:
         return (

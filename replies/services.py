@@ -146,7 +146,7 @@ def start_reply(assignment, actor):
             )
             _keep_version(reply, content, actor, ReplyVersion.Kind.CREATED)
     except IntegrityError:  # a double click: the other request created it
-        return assignment.replies.get(round=1)
+        return assignment.replies.get(round=assignment.round)
     return reply
 
 
@@ -202,7 +202,13 @@ def _placeholder_in(content):
     return any(scaffold.PLACEHOLDER in p or "{" in p for p in parts)
 
 
-def quality_gate(reply, *, today=None, suggestions=None, opinions=None) -> list[str]:
+def needs_commitments(category, categories):
+    from .followup import needs_commitments as needs
+
+    return needs(category, categories)
+
+
+def quality_gate(reply, *, today=None, suggestions=None, opinions=None, commitments=None, contacts=None) -> list[str]:
     """Every reason the reply cannot be signed yet, in the order a writer would fix them.
     A page that already holds the proposal's suggestions or the co-handlers' opinions
     passes them in."""
@@ -233,7 +239,17 @@ def quality_gate(reply, *, today=None, suggestions=None, opinions=None) -> list[
     if reply.kind == Reply.Kind.REPLY:
         if not content.effective_category(session.result_categories):
             failures.append(_("请选择办理结果类别。"))
-        if session.contact_required and not assignment.contacts.filter(date__lte=today).exists():
+        category = content.effective_category(session.result_categories)
+        promised = reply.commitments.exists() if commitments is None else bool(commitments)
+        if needs_commitments(category, session.result_categories) and not promised:
+            failures.append(
+                _("办理结果为“%(category)s”类的答复，须列出承诺事项（做什么、何时完成）。") % {"category": category}
+            )
+        if contacts is None:
+            contacted = assignment.contacts.filter(date__lte=today).exists()
+        else:
+            contacted = any(c.date <= today for c in contacts)
+        if session.contact_required and not contacted:
             failures.append(_("签发前须先与代表沟通，请添加沟通记录。"))
         if assignment.mode == Assignment.Mode.LEAD:
             rows = opinions_for(assignment) if opinions is None else opinions
@@ -286,7 +302,8 @@ def submit_for_review(reply, actor, *, version):
         locked.assignment.proposal,
         Event.REPLY_SUBMITTED,
         actor,
-        details={"reply": reply.pk, "department": locked.department.name},
+        reply=reply.pk,
+        department=locked.department.name,
     )
     leaders = User.objects.filter(department_id=reply.department_id, role=Role.LEADER, is_active=True)
     notify(
@@ -310,7 +327,7 @@ def return_for_revision(reply, actor, *, comment):
     Reply.objects.filter(pk=reply.pk).update(status=Status.RETURNED, version=F("version") + 1)
     ReviewComment.objects.create(reply=locked, author=actor, text=comment, version_number=_last_number(locked))
     # the comment is internal to the department: it stays on the draft, not on the timeline
-    log(locked.assignment.proposal, Event.REPLY_RETURNED, actor, details={"reply": reply.pk})
+    log(locked.assignment.proposal, Event.REPLY_RETURNED, actor, reply=reply.pk)
     clerks = User.objects.filter(department_id=reply.department_id, role=Role.CLERK, is_active=True)
     notify(
         clerks,
@@ -384,7 +401,9 @@ def sign(reply, actor, *, now=None):
             Event.REPLY_CORRECTED if correcting else Event.REPLY_SIGNED,
             actor,
             message=version.note,
-            details={"reply": locked.pk, "document_number": number, "department": locked.department.name},
+            reply=locked.pk,
+            document_number=number,
+            department=locked.department.name,
         )
     else:
         _send_opinion(locked, actor, correcting=correcting)
@@ -392,7 +411,9 @@ def sign(reply, actor, *, now=None):
             proposal,
             Event.OPINION_SIGNED,
             actor,
-            details={"reply": locked.pk, "document_number": number, "department": locked.department.name},
+            reply=locked.pk,
+            document_number=number,
+            department=locked.department.name,
         )
     if not correcting:
         assigning.mark_replied(locked.assignment, now)
@@ -480,7 +501,8 @@ def add_contact(assignment, actor, *, data, today=None):
         Event.CONTACT_RECORDED,
         actor,
         message=f"{record.get_form_display()} · {record.get_agreement_display()}",
-        details={"contact": record.pk, "department": assignment.department.name},
+        contact=record.pk,
+        department=assignment.department.name,
     )
     return record
 
@@ -501,7 +523,7 @@ def waive_opinion(assignment, actor, *, reason):
         raise ReplyError(_("已同意免等该协办单位的意见。"))
     OpinionWaiver.objects.create(assignment=locked, reason=reason, waived_by=actor)
     proposal = locked.proposal
-    log(proposal, Event.OPINION_WAIVED, actor, message=reason, details={"department": locked.department.name})
+    log(proposal, Event.OPINION_WAIVED, actor, message=reason, department=locked.department.name)
     cohandler_users = User.objects.filter(department=locked.department, role__in=(Role.CLERK, Role.LEADER))
     notify(
         [*_lead_department_users(proposal), *cohandler_users],
@@ -581,7 +603,9 @@ def import_historical(proposal, department, content, actor, *, source=""):
         Event.REPLY_SIGNED,
         actor,
         message=note,
-        details={"reply": reply.pk, "document_number": content.number, "department": department.name},
+        reply=reply.pk,
+        document_number=content.number,
+        department=department.name,
     )
     reply.refresh_from_db()
     return reply

@@ -24,3 +24,12 @@ def feedback_daily(timestamp: int) -> None:
     from . import feedback
 
     feedback.daily()
+
+
+# 00:45 UTC is 08:45 in Beijing.
+@app.periodic(cron="45 0 * * *")
+@app.task(queue="mail", queueing_lock="commitments_daily")
+def commitments_daily(timestamp: int) -> None:
+    from . import followup
+
+    followup.daily()

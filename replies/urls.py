@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import archive_views, import_views, setup_views, views
+from . import archive_views, followup_views, import_views, setup_views, views
 
 app_name = "replies"
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("<int:pk>/rehandle/", views.rehandle, name="rehandle"),
     path("<int:pk>/rehandle/decline/", views.decline_rehandling, name="decline_rehandling"),
     path("rehandling/", views.rehandling_queue, name="rehandling_queue"),
+    path("<int:pk>/commitments/", followup_views.commitment_add, name="commitment_add"),
+    path("commitments/<int:pk>/delete/", followup_views.commitment_remove, name="commitment_remove"),
+    path("commitments/<int:pk>/progress/", followup_views.commitment_report, name="commitment_report"),
+    path("commitments/<int:pk>/done/", followup_views.commitment_done, name="commitment_done"),
+    path("followups/", followup_views.followups, name="followups"),
     path("<int:pk>/versions/", views.versions, name="versions"),
     path("<int:pk>/diff/", views.diff, name="diff"),
     path("<int:pk>/reply.pdf", views.document, {"fmt": "pdf"}, name="pdf"),

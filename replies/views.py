@@ -21,7 +21,7 @@ from accounts.permissions import get_for_user, role_required
 from proposals.models import Assignment, Session
 from proposals.text import parse_id
 
-from . import feedback, rehandling, rendering, scaffold, services
+from . import feedback, followup, rehandling, rendering, scaffold, services
 from .forms import ContactForm, FeedbackForm, ReasonForm, content_from, editor_forms
 from .models import Reply, ReplyVersion, Snippet
 
@@ -64,6 +64,12 @@ def _detail_context(request, reply, **extra):
     }
     if _is_lead_reply(reply) and (own or user.role == Role.COORDINATOR):
         context["opinions"] = services.opinions_for(reply.assignment)
+    if reply.kind == Reply.Kind.REPLY:
+        context["commitments"] = list(reply.commitments.prefetch_related("notes__author"))
+        context["needs_commitments"] = followup.needs_commitments(
+            (reply.signed_content or services.content_of(reply)).effective_category(proposal.session.result_categories),
+            proposal.session.result_categories,
+        )
     if reply.kind == Reply.Kind.REPLY and reply.signed_version_id:
         context.update(_feedback_context(reply, user))
         decision = getattr(reply, "rehandling", None)
@@ -76,11 +82,18 @@ def _detail_context(request, reply, **extra):
             context["rehandle_form"] = RehandleForm(initial={"department": reply.department_id})
     if own or user.role == Role.COORDINATOR:
         context["contacts"] = list(reply.assignment.contacts.select_related("recorded_by"))
-        context["deliveries"] = list(reply.deliveries.select_related("deputy", "version").order_by("-id"))
+        if reply.signed_version_id:
+            context["deliveries"] = list(reply.deliveries.select_related("deputy", "version").order_by("-id"))
     if own:
         suggestions = list(proposal.suggestions.all())
         context.update(
-            gate=services.quality_gate(reply, suggestions=suggestions, opinions=context.get("opinions")),
+            gate=services.quality_gate(
+                reply,
+                suggestions=suggestions,
+                opinions=context.get("opinions"),
+                commitments=context.get("commitments"),
+                contacts=context["contacts"],
+            ),
             contact_form=ContactForm(),
             comments=list(reply.comments.select_related("author")),
             snippets=list(Snippet.objects.filter(department_id=reply.department_id)),

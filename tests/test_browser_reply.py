@@ -71,6 +71,12 @@ def test_a_reply_is_drafted_returned_fixed_signed_and_received_by_both_deputies(
     page.get_by_label("办理结果类别").select_option("B")
     page.get_by_test_id("save").click()
     expect(page.get_by_text("已保存。")).to_be_visible()
+    # a B reply promises work: what and by when, tracked once signed
+    commitments = page.get_by_test_id("commitments")
+    commitments.get_by_label("承诺事项").fill("年内建成省科技成果转化服务平台")
+    commitments.get_by_label("完成时限").fill(f"{timezone.localdate().year + 1}-06-30")
+    commitments.get_by_role("button", name="添加承诺事项").click()
+    expect(page.get_by_text("已添加承诺事项。")).to_be_visible()
 
     # sending for signing without a contact record is refused, with the reason
     page.get_by_test_id("submit").click()

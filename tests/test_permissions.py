@@ -20,7 +20,7 @@ from proposals import assigning, services
 from proposals.assigning import PlanLine
 from proposals.models import Assignment, AssignmentRequest, Attachment, Category, ImportBatch, Proposal, Session
 from replies import services as reply_services
-from replies.models import ArchiveExport, DocumentSeries, Reply, ReplyVersion, Snippet
+from replies.models import ArchiveExport, Commitment, DocumentSeries, Reply, ReplyVersion, Snippet
 
 EVERYONE = tuple(Role.values)
 DEPUTY, COORDINATOR = (Role.DEPUTY,), (Role.COORDINATOR,)
@@ -104,6 +104,11 @@ URLS = {
     "replies:rehandle": ("post", COORDINATOR, "reply"),
     "replies:decline_rehandling": ("post", COORDINATOR, "reply"),
     "replies:rehandling_queue": ("get", COORDINATOR, None),
+    "replies:commitment_add": ("post", DEPARTMENT, "reply"),
+    "replies:commitment_remove": ("post", DEPARTMENT, "commitment"),
+    "replies:commitment_report": ("post", DEPARTMENT, "commitment"),
+    "replies:commitment_done": ("post", DEPARTMENT, "commitment"),
+    "replies:followups": ("get", EXPORTERS, None),
     "replies:versions": ("get", READERS, "reply"),
     "replies:diff": ("get", READERS, "reply"),
     "replies:pdf": ("get", READERS, "reply"),
@@ -140,6 +145,7 @@ SEES = {
     "snippet": {"clerk_a", "leader_a"},
     "series": {"coordinator", "clerk_a", "leader_a"},
     "export": {"coordinator"},  # an archive is its requester's
+    "commitment": {"coordinator", "clerk_a", "leader_a", "deputy"},  # as its reply
 }
 # The lead-only pages hide the proposal from a co-signer.
 LEAD_ONLY = {"proposals:edit", "proposals:edit_submit", "proposals:submit"}
@@ -188,6 +194,9 @@ def world(deputy, cosigner, coordinator, clerk_a, leader_a, settings, tmp_path):
     Reply.objects.filter(pk=reply.pk).update(
         status="signed", signed_version=signed, document_number="吉科发规划〔2026〕1号", signed_at=timezone.now()
     )
+    commitment = Commitment.objects.create(
+        reply=reply, text="建成平台", due=datetime.date(2027, 6, 30), created_by=clerk_a
+    )
     snippet = Snippet.objects.create(department=clerk_a.department, title="结束语", text="感谢。", updated_by=clerk_a)
     series = DocumentSeries.objects.create(
         department=clerk_a.department, year=2026, pattern="吉科发规划〔{年份}〕{序号}号"
@@ -218,6 +227,7 @@ def world(deputy, cosigner, coordinator, clerk_a, leader_a, settings, tmp_path):
         "snippet": snippet,
         "series": series,
         "export": export,
+        "commitment": commitment,
     }
 
 

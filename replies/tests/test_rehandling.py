@@ -136,7 +136,7 @@ def test_a_closed_proposal_shows_when_and_why(client, issued, deputy, cosigner):
 
 def test_once_the_office_decided_the_earlier_rounds_feedback_is_final(dissatisfied, coordinator, deputy, cosigner):
     rehandling.order(dissatisfied, coordinator, department=dissatisfied.department)
-    with pytest.raises(services.ReplyError, match="已对这份答复作出重新办理的决定"):
+    with pytest.raises(services.ReplyError, match="已对这份答复作出决定"):
         rate(reload(dissatisfied), cosigner)
     from replies.panels import awaiting_feedback
 
