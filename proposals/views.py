@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
@@ -42,6 +43,34 @@ MODE_ORDER = Case(
     output_field=IntegerField(),
 )
 PAGE_SIZE = 25
+
+
+STEPS = [
+    (_lazy("提交"), {Proposal.Status.SUBMITTED}),
+    (_lazy("审查立案"), {Proposal.Status.ACCEPTED}),
+    (_lazy("交办"), {Proposal.Status.ASSIGNED}),
+    (_lazy("答复"), set()),
+    (_lazy("办结"), {Proposal.Status.CLOSED}),
+]
+
+
+def progress_of(proposal, assignments):
+    """The steps a deputy asks about (我的建议办到哪一步了): each done, current or to come.
+    None for a proposal that left the path (returned, not accepted, withdrawn, a draft)."""
+    order = [Proposal.Status.SUBMITTED, Proposal.Status.ACCEPTED, Proposal.Status.ASSIGNED, Proposal.Status.CLOSED]
+    if proposal.status not in order:
+        return None
+    owed = [a for a in assignments if a.owes_reply]
+    replied = bool(owed) and all(a.replied_at for a in owed)
+    reached = {Proposal.Status.SUBMITTED: 1, Proposal.Status.ACCEPTED: 2, Proposal.Status.ASSIGNED: 3}.get(
+        proposal.status, 5
+    )
+    if proposal.status == Proposal.Status.ASSIGNED and replied:
+        reached = 4
+    return [
+        (label, "done" if i < reached else "current" if i == reached else "todo")
+        for i, (label, _statuses) in enumerate(STEPS)
+    ]
 
 
 def get_proposal_for_user(request, pk, *, roles=None):
@@ -99,6 +128,7 @@ def proposal_detail(request, pk):
     ]
     context = {
         "assignments": assignments,
+        "progress": progress_of(proposal, [row["assignment"] for row in assignments]),
         "extra_panels": detail_panels(request, proposal),
         "today": today,
         # both forms share the page: prefixes keep their fields' ids apart

@@ -31,7 +31,10 @@ def proposal_panel(request, proposal):
         ]
     if not replies and not can_start:
         return None
-    return {"replies": replies, "can_start": can_start}
+    feedback_due = set()
+    if user.role == Role.DEPUTY:
+        feedback_due = {r.pk for r in awaiting_feedback(user) if r.assignment.proposal_id == proposal.pk}
+    return {"replies": replies, "can_start": can_start, "feedback_due": feedback_due}
 
 
 def to_sign(user):

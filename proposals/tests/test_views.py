@@ -405,3 +405,14 @@ def test_malformed_result_categories_are_refused(client, coordinator, session, t
     assert message in response.content.decode()
     session.refresh_from_db()
     assert session.result_categories[0][0] == "A"
+
+
+def test_the_proposal_page_shows_which_step_it_has_reached(client, deputy, submitted, coordinator):
+    client.force_login(deputy)
+    page = client.get(reverse("proposals:detail", args=[submitted.pk])).content.decode()
+    assert 'progress-steps__step--done">1. 提交' not in page  # the number comes from CSS
+    assert 'progress-steps__step progress-steps__step--current" aria-current="step">审查立案' in page
+    services.accept_proposal(submitted, coordinator)
+    page = client.get(reverse("proposals:detail", args=[submitted.pk])).content.decode()
+    assert 'progress-steps__step--done">审查立案' in page
+    assert 'aria-current="step">交办' in page

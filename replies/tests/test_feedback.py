@@ -117,3 +117,14 @@ def test_the_deputy_home_lists_replies_awaiting_feedback(client, issued, deputy)
     rate(issued, deputy)
     page = client.get("/").content.decode()
     assert "没有待反馈的答复。" in page
+
+
+def test_the_proposal_page_offers_the_deputy_the_reply_downloads_and_the_feedback_form(client, issued, deputy):
+    client.force_login(deputy)
+    url = reverse("proposals:detail", args=[issued.assignment.proposal_id])
+    page = client.get(url).content.decode()
+    assert reverse("replies:pdf", args=[issued.pk]) in page and reverse("replies:docx", args=[issued.pk]) in page
+    assert "请提出反馈意见" in page and 'aria-current="step">答复' not in page
+    assert 'progress-steps__step--done">答复' in page  # the reply is issued; feedback and closing remain
+    rate(issued, deputy)
+    assert "请提出反馈意见" not in client.get(url).content.decode()
