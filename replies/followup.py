@@ -40,17 +40,24 @@ def add(reply, actor, *, text, due, today=None):
     text = " ".join((text or "").split())
     if not text:
         raise ReplyError(_("请写明承诺做什么。"))
+    if reply.kind != Reply.Kind.REPLY:
+        raise ReplyError(_("协办意见不列承诺事项，由主办单位在答复中承诺。"))
     if due < today:
         raise ReplyError(_("完成时限不能早于今天。"))
-    if not Reply.objects.get(pk=reply.pk).is_editable:
-        raise ReplyError(_("答复送审或签发后不能再增删承诺事项；签发后请在下方报告进展。"))
+    _require_unsigned(Reply.objects.get(pk=reply.pk))
     return Commitment.objects.create(reply=reply, text=text[:300], due=due, created_by=actor)
+
+
+def _require_unsigned(reply):
+    """Commitments are listed with the first draft; once signed they are tracked (a
+    correction does not change what was promised)."""
+    if reply.signed_version_id or not reply.is_editable:
+        raise ReplyError(_("答复送审或签发后不能再增删承诺事项；签发后请报告进展。"))
 
 
 def remove(commitment, actor):
     _require_department(commitment.reply, actor)
-    if not commitment.reply.is_editable:
-        raise ReplyError(_("答复送审或签发后不能再增删承诺事项。"))
+    _require_unsigned(Reply.objects.get(pk=commitment.reply_id))
     commitment.delete()
 
 

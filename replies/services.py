@@ -598,6 +598,9 @@ def import_historical(proposal, department, content, actor, *, source=""):
     assigning.mark_replied(assignment, signed_at)
     # a registered proposal answered before the system was in use: it was assigned then
     Proposal.objects.filter(pk=proposal.pk, status=Proposal.Status.ACCEPTED).update(status=Proposal.Status.ASSIGNED)
+    from .rehandling import check_closing  # rehandling builds on this module
+
+    check_closing(proposal, actor=actor)
     log(
         proposal,
         Event.REPLY_SIGNED,

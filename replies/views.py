@@ -108,7 +108,10 @@ def _detail_context(request, reply, **extra):
 
 
 def _feedback_context(reply, user):
-    """The feedback form for a deputy asked for it; everyone's feedback for the others."""
+    """The feedback form for a deputy asked for it; everyone's feedback for the others.
+    Nothing for an imported historical reply, which asks no feedback."""
+    if reply.feedback_until is None:
+        return {}
     given = {f.deputy_id: f for f in reply.feedback.all()}
     signers = feedback.signers(reply.assignment.proposal)
     if user.role == Role.DEPUTY:

@@ -59,6 +59,9 @@ def test_signed_commitments_are_tracked_reported_and_done_and_the_deputies_told(
     item = Commitment.objects.get()
     with pytest.raises(services.ReplyError, match="不能再增删"):
         followup.remove(item, clerk_a)
+    services.start_correction(reload(b_draft), clerk_a, reason="笔误。")
+    with pytest.raises(services.ReplyError, match="不能再增删"):  # a correction does not change promises
+        followup.add(reload(b_draft), clerk_a, text="另一项", due=FUTURE)
     followup.report(item, clerk_a, text="平台已完成招标。")
     with pytest.raises(services.ReplyError, match="完成情况"):
         followup.complete(item, clerk_a, note="")

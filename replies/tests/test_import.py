@@ -58,7 +58,7 @@ def test_the_seed_reply_is_recognised_and_saved_against_its_proposal(as_coordina
     )
     assignment = reply.assignment
     assert assignment.mode == Assignment.Mode.LEAD and assignment.replied_at == reply.signed_at
-    assert Proposal.objects.get(pk=seed_53.pk).status == "assigned"
+    assert Proposal.objects.get(pk=seed_53.pk).status == "closed"  # nothing else owed: 办结
     content = reply.signed_content
     assert len(content.sections) == 5
     assert [s.suggestions for s in content.sections] == [[s.pk] for s in seed_53.suggestions.all()]
