@@ -108,3 +108,16 @@ def test_the_department_adds_commitments_on_the_reply_page(client, b_draft, cler
     assert "请填写承诺事项和完成时限。" in response.content.decode()
     response = client.post(url, {"text": "年内建成平台", "due": FUTURE.isoformat()}, follow=True)
     assert "已添加承诺事项。" in response.content.decode() and "年内建成平台" in response.content.decode()
+
+
+def test_the_follow_up_list_takes_a_fixed_number_of_queries(
+    client, b_draft, clerk_a, leader_a, coordinator, django_assert_max_num_queries
+):
+    for i in range(5):
+        followup.add(b_draft, clerk_a, text=f"第{i}项承诺", due=FUTURE)
+    sign(b_draft, clerk_a, leader_a)
+    client.force_login(coordinator)
+    # session, user, notifications count, the count and the page of commitments
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("replies:followups"), {"year": FUTURE.year, "state": "all"}).content.decode()
+    assert page.count("项承诺") == 5
