@@ -20,3 +20,18 @@ def send(template: str, to: list[str], context: dict) -> None:
 
 def send_test_email(address: str) -> None:
     send("test", [address], {})
+
+
+def notification(notification) -> None:
+    """A notification by email, in the templates of its kind (emails/<kind>_subject.txt,
+    _body.txt, _body.html); kinds without their own templates use the general ones."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    template = notification.kind
+    try:
+        get_template(f"emails/{template}_subject.txt")
+    except TemplateDoesNotExist:
+        template = "notification"
+    context = {"message": notification.message, "url": notification.url, "user": notification.user}
+    send(template, [notification.user.email], context)

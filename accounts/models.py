@@ -85,6 +85,8 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # The notification kinds this user does not want by email (they stay in-app).
+    email_opt_out = models.JSONField(_("不接收邮件的通知"), default=list, blank=True)
 
     objects = JianyiUserManager()
     REQUIRED_FIELDS = ["email", "full_name"]
@@ -149,6 +151,22 @@ class Deputy(models.Model):
         return self.name
 
 
+class NotificationKind(models.TextChoices):
+    """What a notification is about: each kind has its own email (templates/emails/<kind>_*),
+    and users choose per kind whether they want it by email. Everything else is OTHER."""
+
+    PROPOSAL_ACCEPTED = "proposal_accepted", _("建议立案")
+    PROPOSAL_RETURNED = "proposal_returned", _("建议退回修改")
+    PROPOSAL_NOT_ACCEPTED = "proposal_not_accepted", _("建议不予立案")
+    ASSIGNED = "assigned", _("建议交办")
+    COSIGN_INVITATION = "cosign_invitation", _("联名邀请")
+    REPLY_ISSUED = "reply_issued", _("收到答复")
+    FEEDBACK_REMINDER = "feedback_reminder", _("反馈提醒")
+    REHANDLING_ORDERED = "rehandling_ordered", _("重新办理")
+    COMMITMENT_DONE = "commitment_done", _("承诺事项完成")
+    OTHER = "other", _("其他通知")
+
+
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
@@ -162,6 +180,7 @@ class Notification(models.Model):
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    kind = models.CharField(_("类别"), max_length=30, choices=NotificationKind.choices, default=NotificationKind.OTHER)
     # Set by the email job when it claims the notification, so a rerun sends nothing twice.
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
 

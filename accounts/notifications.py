@@ -5,16 +5,17 @@ many people are told)."""
 from django.db import transaction
 from django.utils.text import Truncator
 
-from .models import Notification
+from .models import Notification, NotificationKind
 
 
-def notify(users, message, url: str = ""):
+def notify(users, message, url: str = "", *, kind=NotificationKind.OTHER):
     """`users`: the people to tell (None and inactive users are skipped, duplicates once)."""
-    return notify_many([(user, message, url) for user in users])
+    return notify_many([(user, message, url) for user in users], kind=kind)
 
 
-def notify_many(items):
-    """`items`: (user, message, url) triples; one bulk insert and one email job."""
+def notify_many(items, *, kind=NotificationKind.OTHER):
+    """`items`: (user, message, url) triples of one `kind`; one bulk insert and one email
+    job."""
     seen, rows = set(), []
     for user, message, url in items:
         if user is None or not user.is_active or (user.pk, str(message), url) in seen:
@@ -22,7 +23,7 @@ def notify_many(items):
         seen.add((user.pk, str(message), url))
         # bulk_create skips field validation: keep within the column, never a failed action
         text = Truncator(str(message)).chars(Notification._meta.get_field("message").max_length)
-        rows.append(Notification(user=user, message=text, url=url))
+        rows.append(Notification(user=user, message=text, url=url, kind=kind))
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created if n.user.email]
     if ids:

@@ -21,12 +21,8 @@ def email_notifications(notification_ids: list[int]) -> None:
             claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
                 emailed_at=timezone.now()
             )
-            if claimed and notification.user.email:
-                emails.send(
-                    "notification",
-                    [notification.user.email],
-                    {"message": notification.message, "url": notification.url},
-                )
+            if claimed and notification.user.email and notification.kind not in notification.user.email_opt_out:
+                emails.notification(notification)
 
 
 @app.periodic(cron="17 3 * * *")

@@ -30,5 +30,6 @@ urlpatterns = [
     path("test-email/", views.test_email, name="test_email"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/settings/", views.notification_settings, name="notification_settings"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
 ]

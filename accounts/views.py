@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import tasks
 from .forms import TestEmailForm
-from .models import Role
+from .models import NotificationKind, Role
 from .permissions import role_required
 from .registry import panels_for
 
@@ -57,7 +57,19 @@ def healthz(request):
 @login_required
 def notifications(request):
     page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
-    return render(request, "accounts/notifications.html", {"page_obj": page})
+    kinds = [(value, label, value not in request.user.email_opt_out) for value, label in NotificationKind.choices]
+    return render(request, "accounts/notifications.html", {"page_obj": page, "email_kinds": kinds})
+
+
+@require_POST
+@login_required
+def notification_settings(request):
+    """Which kinds of notification the user also wants by email (in-app ones always come)."""
+    wanted = set(request.POST.getlist("email"))
+    request.user.email_opt_out = [value for value in NotificationKind.values if value not in wanted]
+    request.user.save(update_fields=["email_opt_out"])
+    messages.success(request, _("已保存邮件设置。"))
+    return redirect("accounts:notifications")
 
 
 @require_POST

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Department, Role, User
+from accounts.models import Department, NotificationKind, Role, User
 from accounts.notifications import notify, notify_many
 
 from . import deadlines
@@ -190,7 +190,7 @@ def bulk_assign(proposals, lines, actor, *, now=None):
             "departments": handled_by,
         }
         messages += [(u, text, _url(proposal)) for u in signers[proposal.pk]]
-    notify_many(messages)
+    notify_many(messages, kind=NotificationKind.ASSIGNED)
     for proposal in locked:
         proposal.status = Proposal.Status.ASSIGNED
     return by_proposal
@@ -536,6 +536,7 @@ def order_rehandling(previous, department, actor, *, now=None):
         _("交办机构要求重新办理第%(n)s号建议（第%(round)s轮），请于%(due)s前答复。")
         % {"n": proposal.number, "round": assignment.round, "due": _date(due)},
         _url(proposal),
+        kind=NotificationKind.REHANDLING_ORDERED,
     )
     return assignment
 

@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError
-from accounts.models import Deputy, Role, User
+from accounts.models import Deputy, NotificationKind, Role, User
 from accounts.notifications import notify
 
 from .files import random_storage_name, safe_download_name, validate_attachment
@@ -269,6 +269,7 @@ def invite_cosigner(proposal, actor, deputy):
         _("%(lead)s代表邀请您联名提出建议%(title)s，请确认。")
         % {"lead": proposal.lead_deputy.name, "title": proposal.quoted_title},
         _url(proposal),
+        kind=NotificationKind.COSIGN_INVITATION,
     )
     return cosigner
 
@@ -411,6 +412,7 @@ def accept_proposal(proposal, actor):
         _("您的建议%(title)s已立案，编号为%(session)s第%(number)s号。")
         % {"title": proposal.quoted_title, "session": session.name, "number": number},
         _url(proposal),
+        kind=NotificationKind.PROPOSAL_ACCEPTED,
     )
     return proposal
 
@@ -427,6 +429,7 @@ def return_for_revision(proposal, actor, message):
         _("您的建议%(title)s需要修改完善：%(message)s")
         % {"title": proposal.quoted_title, "message": message.strip()[:100]},
         _url(proposal),
+        kind=NotificationKind.PROPOSAL_RETURNED,
     )
     return proposal
 
@@ -471,6 +474,7 @@ def not_accept(proposal, actor, *, reason, note, disposition):
             "disposition": Proposal.Disposition(disposition).label,
         },
         _url(proposal),
+        kind=NotificationKind.PROPOSAL_NOT_ACCEPTED,
     )
     return proposal
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import DigestLog, Role, User
+from accounts.models import DigestLog, NotificationKind, Role, User
 from accounts.notifications import notify, notify_many
 from proposals.models import CoSigner, ProposalEvent
 from proposals.services import log
@@ -131,7 +131,7 @@ def daily(today=None):
             "n": proposal.number,
         }
         items = [(d.user, message, _url(reply)) for d in _awaiting(reply) if d.user_id]
-        reminded += len(notify_many(items))
+        reminded += len(notify_many(items, kind=NotificationKind.FEEDBACK_REMINDER))
     # windows closed in the last week (a week of catching up if the job did not run)
     closed = Reply.objects.filter(
         kind=Reply.Kind.REPLY,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import DigestLog, Role, User
+from accounts.models import DigestLog, NotificationKind, Role, User
 from accounts.notifications import notify, notify_many
 from proposals.models import ProposalEvent
 from proposals.services import log
@@ -102,6 +102,7 @@ def complete(commitment, actor, *, note, now=None):
         _("%(dept)s对第%(n)s号建议承诺的“%(text)s”已完成。")
         % {"dept": commitment.reply.department.name, "n": proposal.number, "text": commitment.text},
         reverse("replies:detail", args=[commitment.reply_id]),
+        kind=NotificationKind.COMMITMENT_DONE,
     )
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
+from accounts.models import NotificationKind, Role
 from accounts.notifications import notify
 from proposals import assigning
 from proposals import services as proposal_services
@@ -93,6 +93,7 @@ def order(reply, actor, *, department, confirm_third=False, note=""):
         _("您的第%(n)s号建议将由%(dept)s重新办理（第%(round)s轮）。")
         % {"n": proposal.number, "dept": department.name, "round": assignment.round},
         reverse("proposals:detail", args=[proposal.pk]),
+        kind=NotificationKind.REHANDLING_ORDERED,
     )
     return assignment
 

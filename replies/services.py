@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError
-from accounts.models import Role, User
+from accounts.models import NotificationKind, Role, User
 from accounts.notifications import notify, notify_many
 from proposals import assigning
 from proposals.deadlines import add_months
@@ -442,7 +442,7 @@ def _issue(reply, version, actor, *, correcting):
         "title": proposal.title,
         "number": reply.document_number,
     }
-    notify_many([(d.user, text, _url(reply)) for d in deputies if d.user_id])
+    notify_many([(d.user, text, _url(reply)) for d in deputies if d.user_id], kind=NotificationKind.REPLY_ISSUED)
     coordinators = User.objects.filter(role=Role.COORDINATOR, is_active=True)
     notify(
         coordinators,

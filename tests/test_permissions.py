@@ -42,6 +42,7 @@ URLS = {
     "accounts:test_email": ("get", (Role.SYSADMIN,), None),
     "accounts:notifications": ("get", EVERYONE, None),
     "accounts:notifications_read_all": ("post", EVERYONE, None),
+    "accounts:notification_settings": ("post", EVERYONE, None),
     "accounts:notification_open": ("post", EVERYONE, "notification"),
     "proposals:list": ("get", BOTH, None),
     "proposals:create": ("get", DEPUTY, None),

@@ -50,3 +50,16 @@ def test_a_notification_link_to_another_site_is_not_followed(client, deputy):
     client.force_login(deputy)
     response = client.post(reverse("accounts:notification_open", args=[notification.pk]))
     assert response["Location"] == reverse("accounts:notifications")
+
+
+def test_a_user_chooses_which_kinds_come_by_email(client, deputy):
+    from accounts.models import NotificationKind
+
+    client.force_login(deputy)
+    page = client.get(reverse("accounts:notifications")).content.decode()
+    assert "邮件设置" in page and "收到答复" in page
+    wanted = [k for k in NotificationKind.values if k != NotificationKind.FEEDBACK_REMINDER]
+    response = client.post(reverse("accounts:notification_settings"), {"email": wanted}, follow=True)
+    assert "已保存邮件设置。" in response.content.decode()
+    deputy.refresh_from_db()
+    assert deputy.email_opt_out == [NotificationKind.FEEDBACK_REMINDER]

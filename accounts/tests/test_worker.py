@@ -2,7 +2,7 @@
 picked up by a procrastinate worker and does its work."""
 
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from procrastinate.contrib.django import app
 
@@ -47,3 +47,34 @@ def test_a_bad_address_is_refused_in_chinese_and_nothing_is_queued(client, job_q
     assert response.status_code == 200
     assert "有效的电子邮件地址" in response.content.decode()
     assert jobs() == []
+
+
+def test_each_kind_of_notification_has_its_own_email_and_can_be_turned_off(job_queue, mailoutbox):
+    from accounts.models import NotificationKind, Role
+    from accounts.notifications import notify
+    from conftest import make_user
+
+    wants, declines = make_user("p_wants", Role.DEPUTY, full_name="王宇辉"), make_user("p_declines", Role.DEPUTY)
+    declines.email_opt_out = [NotificationKind.REPLY_ISSUED]
+    declines.save()
+    with transaction.atomic():
+        notify(
+            [wants, declines],
+            "吉林省科学技术厅答复了您的第1号建议。",
+            "/replies/1/",
+            kind=NotificationKind.REPLY_ISSUED,
+        )
+        notify([declines], "您的建议已立案。", "/proposals/1/", kind=NotificationKind.PROPOSAL_ACCEPTED)
+    run_worker_until_idle()
+    sent = {(m.to[0], m.subject) for m in mailoutbox}
+    assert sent == {
+        ("p_wants@example.gov.cn", "建议办理平台 · 收到答复：吉林省科学技术厅答复了您的第1号建议。"),
+        ("p_declines@example.gov.cn", "建议办理平台 · 建议已立案：您的建议已立案。"),
+    }
+    reply_mail = next(m for m in mailoutbox if m.to == ["p_wants@example.gov.cn"])
+    assert reply_mail.body.startswith("王宇辉：") and "请阅读答复，并在反馈期限内" in reply_mail.body
+    assert "/replies/1/" in reply_mail.alternatives[0][0]
+    # the declined one is in-app all the same, and never emailed later
+    assert declines.notifications.count() == 2
+    run_worker_until_idle()
+    assert len(mailoutbox) == 2
