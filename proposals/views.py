@@ -136,6 +136,8 @@ def proposal_detail(request, pk):
         "extend_form": ExtendForm(prefix="extend"),
         "proposal": proposal,
         "is_lead": is_lead,
+        # once departments are at work a proposal is no longer withdrawn (services.WITHDRAWABLE)
+        "can_withdraw": proposal.status in services.WITHDRAWABLE,
         "my_cosign": my_cosign,
         "is_coordinator": is_coordinator,
         "events": proposal.events.select_related("actor").order_by("created_at", "id"),
