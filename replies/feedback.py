@@ -13,22 +13,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import DigestLog, NotificationKind, Role, User
 from accounts.notifications import notify, notify_many
-from proposals.models import CoSigner, ProposalEvent
+from proposals.models import ProposalEvent
 from proposals.services import log
 
 from .models import Feedback, Reply
-from .services import ReplyError
+from .services import ReplyError, signers
 
 REMIND_DAYS_BEFORE = 7
 Rating = Feedback.Rating
-
-
-def signers(proposal):
-    """The deputies whose feedback a reply asks for: the lead and every confirmed co-signer."""
-    cosigners = [
-        c.deputy for c in proposal.cosigners.select_related("deputy__user").filter(status=CoSigner.Status.CONFIRMED)
-    ]
-    return [proposal.lead_deputy, *cosigners]
 
 
 def is_open(reply, today=None) -> bool:
@@ -106,9 +98,13 @@ def give(reply, actor, *, attitude, result, contacted, comments, today=None):
 
 
 def _awaiting(reply):
-    """Signers who have not answered yet."""
-    answered = set(reply.feedback.values_list("deputy_id", flat=True))
+    """Signers who have not answered yet (reads `reply.feedback`, so a prefetch serves it)."""
+    answered = {f.deputy_id for f in reply.feedback.all()}
     return [d for d in signers(reply.assignment.proposal) if d.pk not in answered]
+
+
+# what the daily job reads of each reply, in a fixed number of queries
+DAILY = ("feedback", "assignment__proposal__cosigners__deputy__user")
 
 
 def daily(today=None):
@@ -118,7 +114,7 @@ def daily(today=None):
     reminded = 0
     due = today + datetime.timedelta(days=REMIND_DAYS_BEFORE)
     asked = Reply.objects.filter(kind=Reply.Kind.REPLY, feedback_until=due, rehandling__isnull=True)
-    for reply in asked.for_detail():
+    for reply in asked.for_detail().prefetch_related(*DAILY):
         try:
             with transaction.atomic():
                 DigestLog.objects.create(kind="feedback_reminder", target=str(reply.pk), day=today)
@@ -141,7 +137,7 @@ def daily(today=None):
     )
     missing = [
         Feedback(reply=reply, deputy=deputy, responded=False)
-        for reply in closed.select_related("assignment__proposal__lead_deputy")
+        for reply in closed.select_related("assignment__proposal__lead_deputy").prefetch_related(*DAILY)
         for deputy in _awaiting(reply)
     ]
     Feedback.objects.bulk_create(missing, ignore_conflicts=True)

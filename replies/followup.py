@@ -16,17 +16,10 @@ from accounts.notifications import notify, notify_many
 from proposals.models import ProposalEvent
 from proposals.services import log
 
-from . import feedback
 from .models import Commitment, ProgressNote, Reply
-from .services import ReplyError
+from .services import ReplyError, signers
 
 REMIND_DAYS_BEFORE = 7
-
-
-def needs_commitments(category: str, categories) -> bool:
-    """Every category but the first (solved) and the last (kept for reference) promises work."""
-    codes = [code for code, _label in categories]
-    return category in codes[1:-1]
 
 
 def _require_department(reply, actor):
@@ -98,7 +91,7 @@ def complete(commitment, actor, *, note, now=None):
         department=commitment.reply.department.name,
     )
     notify(
-        [d.user for d in feedback.signers(proposal) if d.user_id],
+        [d.user for d in signers(proposal) if d.user_id],
         _("%(dept)s对第%(n)s号建议承诺的“%(text)s”已完成。")
         % {"dept": commitment.reply.department.name, "n": proposal.number, "text": commitment.text},
         reverse("replies:detail", args=[commitment.reply_id]),
@@ -129,6 +122,7 @@ def daily(today=None):
     week_ahead = today + datetime.timedelta(days=REMIND_DAYS_BEFORE)
     candidates = for_list(tracked().filter(done_at__isnull=True, due__lte=week_ahead))
     sent = 0
+    staff = {}  # department id → its clerks and leaders, read once per department
     for item in candidates:
         late_by = (today - item.due).days
         if not (item.due == week_ahead or (late_by >= 0 and late_by % 7 == 0)):
@@ -148,6 +142,9 @@ def daily(today=None):
             "due": f"{item.due:%Y-%m-%d}",
         }
         url = reverse("replies:detail", args=[item.reply_id])
-        users = User.objects.filter(department_id=item.reply.department_id, role__in=(Role.CLERK, Role.LEADER))
+        department = item.reply.department_id
+        if department not in staff:
+            staff[department] = list(User.objects.filter(department_id=department, role__in=(Role.CLERK, Role.LEADER)))
+        users = staff[department]
         sent += len(notify_many([(user, text, url) for user in users]))
     return sent

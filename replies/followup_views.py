@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -46,8 +47,6 @@ def _act(request, reply_pk, act, done):
 
 
 def _reply_url(pk):
-    from django.urls import reverse
-
     return reverse("replies:detail", args=[pk])
 
 

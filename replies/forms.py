@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Department
 from proposals.text import normalize_space
 
 from . import numbering, scaffold
@@ -188,6 +189,12 @@ class FeedbackForm(forms.ModelForm):
             self.fields[name].required = True
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
         self.fields["comments"].max_length = 5000
+
+
+class RehandleForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("重新办理单位"), queryset=Department.objects.filter(is_active=True))
+    confirm_third = forms.BooleanField(label=_("确认进行第三轮（及以上）办理"), required=False)
+    note = forms.CharField(label=_("要求"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReasonForm(forms.Form):

@@ -21,27 +21,22 @@ from proposals.deadlines import REPLY_MODES
 from proposals.models import Proposal, ProposalEvent
 from proposals.services import log
 
-from . import feedback
 from .models import Feedback, RehandlingDecision, Reply
-from .services import ReplyError
+from .services import ReplyError, signers
 
 Rating = Feedback.Rating
 Decision = RehandlingDecision.Decision
 
 
-def models_q_dissatisfied():
-    return Q(attitude=Rating.DISSATISFIED) | Q(result=Rating.DISSATISFIED)
-
-
-def dissatisfied():
-    return Feedback.objects.filter(reply=OuterRef("pk"), responded=True).filter(models_q_dissatisfied())
+# a rating of 不满意 on either aspect
+DISSATISFIED = Q(attitude=Rating.DISSATISFIED) | Q(result=Rating.DISSATISFIED)
 
 
 def queue():
     """Replies a deputy was dissatisfied with, awaiting the office's decision."""
     return (
         Reply.objects.filter(kind=Reply.Kind.REPLY, signed_version__isnull=False, rehandling__isnull=True)
-        .filter(Exists(dissatisfied()))
+        .filter(Exists(Feedback.objects.filter(DISSATISFIED, reply=OuterRef("pk"), responded=True)))
         .for_list()
         .order_by("signed_at")
     )
@@ -53,12 +48,12 @@ def _require_pending(reply, actor):
     Reply.objects.select_for_update().get(pk=reply.pk)  # two coordinators at once: one decides
     if RehandlingDecision.objects.filter(reply=reply).exists():
         raise ReplyError(_("已对这份答复作出决定。"))
-    if not reply.feedback.filter(responded=True).filter(models_q_dissatisfied()).exists():
+    if not reply.feedback.filter(DISSATISFIED, responded=True).exists():
         raise ReplyError(_("代表对这份答复没有不满意的反馈，无需重新办理。"))
 
 
 def _signer_users(proposal):
-    return [d.user for d in feedback.signers(proposal) if d.user_id]
+    return [d.user for d in signers(proposal) if d.user_id]
 
 
 @transaction.atomic
@@ -127,7 +122,7 @@ def _settled(reply, today):
     if any(f.responded and f.is_dissatisfied for f in rows):
         return None  # waiting for the office's decision
     answered = {f.deputy_id for f in rows if f.responded}
-    if all(d.pk in answered for d in feedback.signers(reply.assignment.proposal)):
+    if all(d.pk in answered for d in signers(reply.assignment.proposal)):
         return _("代表对答复满意或基本满意")
     if reply.feedback_until and today > reply.feedback_until:
         return _("反馈期限已过")

@@ -202,10 +202,18 @@ def _placeholder_in(content):
     return any(scaffold.PLACEHOLDER in p or "{" in p for p in parts)
 
 
-def needs_commitments(category, categories):
-    from .followup import needs_commitments as needs
+def needs_commitments(category: str, categories) -> bool:
+    """Every category but the first (solved) and the last (kept for reference) promises work
+    (跟踪办理): B and C of A–D."""
+    codes = [code for code, _label in categories]
+    return category in codes[1:-1]
 
-    return needs(category, categories)
+
+def signers(proposal):
+    """The deputies a reply goes to and asks feedback from: the lead and every confirmed
+    co-signer (read from `proposal.cosigners`, so a prefetch serves it)."""
+    confirmed = [c.deputy for c in proposal.cosigners.all() if c.status == CoSigner.Status.CONFIRMED]
+    return [proposal.lead_deputy, *confirmed]
 
 
 def quality_gate(reply, *, today=None, suggestions=None, opinions=None, commitments=None, contacts=None) -> list[str]:
@@ -428,9 +436,7 @@ def _issue(reply, version, actor, *, correcting):
     """Send the signed reply to the lead deputy and every confirmed co-signer, and record
     each copy."""
     proposal = reply.assignment.proposal
-    deputies = [proposal.lead_deputy] + [
-        c.deputy for c in proposal.cosigners.select_related("deputy__user").filter(status=CoSigner.Status.CONFIRMED)
-    ]
+    deputies = signers(proposal)
     Delivery.objects.bulk_create([Delivery(reply=reply, version=version, deputy=d) for d in deputies])
     if correcting:
         message = _("%(dept)s更正了对您第%(n)s号建议的答复（%(number)s）。")

@@ -4,7 +4,6 @@ and their differences."""
 
 import difflib
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -12,7 +11,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError
@@ -21,8 +19,8 @@ from accounts.permissions import get_for_user, role_required
 from proposals.models import Assignment, Session
 from proposals.text import parse_id
 
-from . import feedback, followup, rehandling, rendering, scaffold, services
-from .forms import ContactForm, FeedbackForm, ReasonForm, content_from, editor_forms
+from . import feedback, rehandling, rendering, scaffold, services
+from .forms import ContactForm, FeedbackForm, ReasonForm, RehandleForm, content_from, editor_forms
 from .models import Reply, ReplyVersion, Snippet
 
 DEPARTMENT = (Role.CLERK, Role.LEADER)
@@ -66,7 +64,7 @@ def _detail_context(request, reply, **extra):
         context["opinions"] = services.opinions_for(reply.assignment)
     if reply.kind == Reply.Kind.REPLY:
         context["commitments"] = list(reply.commitments.prefetch_related("notes__author"))
-        context["needs_commitments"] = followup.needs_commitments(
+        context["needs_commitments"] = services.needs_commitments(
             (reply.signed_content or services.content_of(reply)).effective_category(proposal.session.result_categories),
             proposal.session.result_categories,
         )
@@ -113,7 +111,7 @@ def _feedback_context(reply, user):
     if reply.feedback_until is None:
         return {}
     given = {f.deputy_id: f for f in reply.feedback.all()}
-    signers = feedback.signers(reply.assignment.proposal)
+    signers = services.signers(reply.assignment.proposal)
     if user.role == Role.DEPUTY:
         mine = next((d for d in signers if d.user_id == user.pk), None)
         if mine is None:
@@ -415,16 +413,6 @@ def give_feedback(request, pk):
 
 
 # --- re-handling -------------------------------------------------------------------------------
-
-
-class RehandleForm(forms.Form):
-    department = forms.ModelChoiceField(
-        label=gettext_lazy("重新办理单位"), queryset=Department.objects.filter(is_active=True)
-    )
-    confirm_third = forms.BooleanField(label=gettext_lazy("确认进行第三轮（及以上）办理"), required=False)
-    note = forms.CharField(
-        label=gettext_lazy("要求"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
 
 
 @role_required(*COORDINATOR)

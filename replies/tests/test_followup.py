@@ -30,8 +30,8 @@ def sign(reply, clerk, leader):
 
 def test_only_the_categories_between_solved_and_reference_promise_work():
     categories = [["A", "a"], ["B", "b"], ["C", "c"], ["D", "d"]]
-    assert [followup.needs_commitments(c, categories) for c in "ABCD"] == [False, True, True, False]
-    assert followup.needs_commitments("乙", [["甲", ""], ["乙", ""], ["丙", ""]])
+    assert [services.needs_commitments(c, categories) for c in "ABCD"] == [False, True, True, False]
+    assert services.needs_commitments("乙", [["甲", ""], ["乙", ""], ["丙", ""]])
 
 
 def test_a_b_reply_cannot_be_signed_without_commitments(b_draft, clerk_a):
