@@ -118,6 +118,8 @@ INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
     "proposals.apps.ProposalsConfig",
     "replies.apps.RepliesConfig",
+    "reports.apps.ReportsConfig",
+    "portal.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("proposals/", include("proposals.urls")),
     path("replies/", include("replies.urls")),
+    path("reports/", include("reports.urls")),
+    path("public/", include("portal.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

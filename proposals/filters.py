@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Delegation, Department
 
+from . import search
 from .deadlines import TrackingState
 from .models import Assignment, Category, Proposal, Session
 
@@ -24,10 +25,32 @@ STATE_CHOICES = [
 ASSIGNMENT_FILTERS = ("department", "state", "mode", "due_from", "due_before")
 
 
+# What the keyword search reads: the title, the body and the suggestions (search_text holds
+# the title and the suggestions).
+SEARCHED = ("body", "search_text")
+
+
+class SearchQueryField(forms.CharField):
+    """A search query parsed into terms (proposals.search.Query), or a Chinese message."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=None, **kwargs)
+
+    def to_python(self, value):
+        try:
+            return search.parse(super().to_python(value))
+        except search.QueryError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchQueryField
+
+
 class ProposalFilter(django_filters.FilterSet):
     """Receives a queryset already scoped to the user (Proposal.objects.visible_to)."""
 
-    q = django_filters.CharFilter(label=_("关键词"), method="filter_q")
+    q = SearchFilter(label=_("关键词"), method="filter_q")
     session = django_filters.ModelChoiceFilter(label=_("会次"), queryset=Session.objects.all())
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Proposal.Status.choices)
     category = django_filters.ModelChoiceFilter(
@@ -109,9 +132,10 @@ class ProposalFilter(django_filters.FilterSet):
         return queryset.filter(Exists(assignments))
 
     def filter_q(self, queryset, name, value):
-        for word in value.split():
-            queryset = queryset.filter(Q(title__icontains=word) | Q(search_text__icontains=word))
-        return queryset
+        matches = search.matching(queryset, value, vector="search_vector", fields=SEARCHED)
+        if self.form.cleaned_data.get("ordering"):
+            return matches
+        return search.ranked(matches, value, title="title")
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(Q(category=value) | Q(category__parent=value))

@@ -185,6 +185,7 @@ class SessionForm(forms.ModelForm):
             "feedback_window_months",
             "due_soon_days",
             "publish_within_workdays",
+            "auto_publish_workdays",
             "count_from_close",
             "cc_congress_office",
             "cc_government_office",
@@ -207,6 +208,16 @@ class SessionForm(forms.ModelForm):
 
     def clean_name(self):
         return normalize_space(self.cleaned_data["name"])
+
+    def clean(self):
+        data = super().clean()
+        auto, limit = data.get("auto_publish_workdays"), data.get("publish_within_workdays")
+        if auto is not None and limit is not None and auto > limit:
+            self.add_error(
+                "auto_publish_workdays",
+                _("自动公开不能晚于公开期限（%(n)s个工作日）。") % {"n": limit},
+            )
+        return data
 
 
 class ResultCategoriesField(forms.CharField):

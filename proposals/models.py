@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CongressLevel, Department, Deputy, Role
+
+from .search import SearchDocument
 
 RESULT_CATEGORIES = [
     ["A", "所提问题已经解决或者基本解决"],
@@ -49,6 +52,12 @@ class Session(models.Model):
     feedback_window_months = models.PositiveSmallIntegerField(_("反馈期限（月）"), default=1)
     due_soon_days = models.PositiveSmallIntegerField(_("临期提醒（天）"), default=15)
     publish_within_workdays = models.PositiveSmallIntegerField(_("公开期限（工作日）"), default=20)
+    # When a public reply appears on the portal by itself; a coordinator may release it sooner.
+    auto_publish_workdays = models.PositiveSmallIntegerField(
+        _("签发后自动公开（工作日）"),
+        default=0,
+        help_text=_("标注公开的答复签发后满多少个工作日在公开平台自动发布；0 表示签发即发布。"),
+    )
     count_from_close = models.BooleanField(
         _("自闭会之日起计算答复期限"), default=False, help_text=_("不勾选时自交办之日起计算。")
     )
@@ -218,6 +227,11 @@ class Proposal(models.Model):
     key_note = models.TextField(_("督办说明"), blank=True)
     # Title and suggestions in one text, kept by the services, for trigram similarity.
     search_text = models.TextField(editable=False, default="")
+    # The full-text index of title, body and suggestions (proposals.search), computed by
+    # PostgreSQL whenever the row is written.
+    search_vector = models.GeneratedField(
+        expression=SearchDocument("body", "search_text"), output_field=SearchVectorField(), db_persist=True
+    )
     # Optimistic concurrency: an edit names the version it started from.
     version = models.PositiveIntegerField(default=1, editable=False)
     # The token of the form that created it, so a double-clicked submit creates one proposal.
@@ -263,6 +277,8 @@ class Proposal(models.Model):
             # similar proposals while drafting and reviewing (pg_trgm % and similarity())
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="proposal_title_trgm"),
             GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name="proposal_search_trgm"),
+            # full-text search (proposals.search.matching): the bigram pieces of a query
+            GinIndex(fields=["search_vector"], name="proposal_search_vector"),
         ]
 
     def __str__(self):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from accounts.permissions import get_for_user, role_required
 
-from . import deadlines, services
+from . import deadlines, search, services
 from .extensions import detail_panels
 from .extraction import extract_suggestions
 from .files import AttachmentKind
@@ -96,6 +96,11 @@ def proposal_list(request):
         queryset = queryset.order_by("-updated_at", "-id")
     filterset = ProposalFilter(request.GET or None, queryset=queryset)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = filterset.form.cleaned_data.get("q") if filterset.is_bound else None
+    if query:
+        for proposal in page:
+            proposal.title_marked = search.highlight(proposal.title, query, width=200)
+            proposal.excerpt = search.highlight(f"{proposal.body}\n{proposal.search_text}", query)
     return render(
         request,
         "proposals/list.html",

@@ -1,9 +1,12 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Role
+from proposals.search import SearchDocument
 
 
 class DocumentSeries(models.Model):
@@ -154,6 +157,15 @@ class Reply(models.Model):
     correction_reason = models.TextField(_("更正理由"), blank=True)
     # The last day deputies may give or correct their feedback (set at the first signature).
     feedback_until = models.DateField(_("反馈截止日期"), null=True, blank=True)
+    # The signed text's disclosure attribute (scaffold.Disclosure), kept here for the portal's
+    # queries, and the day it appears there (a coordinator may release it sooner).
+    disclosure = models.CharField(_("公开属性"), max_length=12, blank=True)
+    published_on = models.DateField(_("公开日期"), null=True, blank=True)
+    # The signed text, kept at signing for full-text search (proposals.search).
+    search_text = models.TextField(editable=False, default="")
+    search_vector = models.GeneratedField(
+        expression=SearchDocument("search_text"), output_field=SearchVectorField(), db_persist=True
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -176,6 +188,14 @@ class Reply(models.Model):
         indexes = [
             # the department's reply list and the leader's queue of replies to sign
             models.Index(fields=["department", "status", "-updated_at"], name="reply_department_status"),
+            # full-text search over signed replies (proposals.search.matching)
+            GinIndex(fields=["search_vector"], name="reply_search_vector"),
+            # the public portal: published replies, newest first
+            models.Index(
+                fields=["-published_on", "-id"],
+                condition=Q(published_on__isnull=False),
+                name="reply_published",
+            ),
         ]
 
     def __str__(self):

@@ -29,15 +29,27 @@ MAX_SECTIONS = 99  # numerals 一 … 九十九
 
 class Disclosure:
     PUBLIC = "public"
+    SUMMARY = "summary"  # 摘要公开: the portal shows the summary instead of the text
+    TITLE_ONLY = "title_only"  # 仅公开标题: the portal lists the title and nothing more
     ON_REQUEST = "on_request"
     NOT_PUBLIC = "not_public"
     CHOICES = [
         (PUBLIC, _("此件公开发布")),
+        (SUMMARY, _("此件摘要公开")),
+        (TITLE_ONLY, _("此件仅公开标题")),
         (ON_REQUEST, _("此件依申请公开")),
         (NOT_PUBLIC, _("此件不予公开")),
     ]
+    # What the public portal may show (replies.publication).
+    PUBLISHED = (PUBLIC, SUMMARY, TITLE_ONLY)
     # The note line is part of the official document and always Chinese.
-    NOTE = {PUBLIC: "此件公开发布", ON_REQUEST: "此件依申请公开", NOT_PUBLIC: "此件不予公开"}
+    NOTE = {
+        PUBLIC: "此件公开发布",
+        SUMMARY: "此件摘要公开",
+        TITLE_ONLY: "此件仅公开标题",
+        ON_REQUEST: "此件依申请公开",
+        NOT_PUBLIC: "此件不予公开",
+    }
 
 
 @dataclass
@@ -63,9 +75,17 @@ class ReplyContent:
     contact_phone: str = ""
     cc: str = ""
     category: str = ""  # chosen for the whole reply; empty = derived from the sections
+    summary: str = ""  # what the public portal shows of a reply published as a summary (摘要公开)
 
     def numbered_headings(self):
         return [f"{chinese_numeral(i)}、{s.heading}" for i, s in enumerate(self.sections, 1)]
+
+    def text(self) -> str:
+        """The reply as plain text, title to signature (what search indexes and matches)."""
+        parts = [self.title, self.addressee, self.opening]
+        for heading, section in zip(self.numbered_headings(), self.sections, strict=True):
+            parts += [heading, section.body]
+        return "\n".join(p for p in [*parts, *self.closing, self.signature] if p)
 
     def to_json(self) -> dict:
         data = asdict(self)

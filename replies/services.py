@@ -24,6 +24,7 @@ from proposals.models import Assignment, CoSigner, Proposal, ProposalEvent
 from proposals.services import log
 
 from . import numbering, scaffold
+from .publication import publication_day
 from .models import ContactRecord, Delivery, OpinionWaiver, Presence, Reply, ReplySettings, ReplyVersion, ReviewComment
 
 Status = Reply.Status
@@ -388,6 +389,9 @@ def sign(reply, actor, *, now=None):
     kind = ReplyVersion.Kind.CORRECTED if correcting else ReplyVersion.Kind.SIGNED
     version = _keep_version(locked, content, actor, kind, note=locked.correction_reason if correcting else "")
     Reply.objects.filter(pk=reply.pk).update(
+        disclosure=content.disclosure,
+        published_on=publication_day(locked, content.disclosure, today),
+        search_text=content.text(),
         status=Status.SIGNED,
         content=content.to_json(),
         version=F("version") + 1,
@@ -586,18 +590,22 @@ def import_historical(proposal, department, content, actor, *, source=""):
         raise ReplyError(
             _("%(dept)s已有文号为%(number)s的答复。") % {"dept": department.name, "number": content.number}
         )
-    reply = Reply.objects.create(
+    reply = Reply(
         assignment=assignment,
         department=department,
         kind=Reply.Kind.REPLY,
         status=Status.SIGNED,
         content=content.to_json(),
+        disclosure=content.disclosure,
+        search_text=content.text(),
         category=content.category,
         document_number=content.number,
         year=content.date.year,
         signed_at=signed_at,
         created_by=actor,
     )
+    reply.published_on = publication_day(reply, content.disclosure, content.date)
+    reply.save()
     note = _("历史答复导入：%(source)s") % {"source": source} if source else _("历史答复导入")
     version = _keep_version(reply, content, actor, ReplyVersion.Kind.SIGNED, note=note)
     Reply.objects.filter(pk=reply.pk).update(signed_version=version)

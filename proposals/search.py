@@ -1,0 +1,210 @@
+"""Chinese full-text search: an index of character bigrams, checked by substring.
+
+Chinese has no spaces between words, so a word-based index (a stemmer, or a segmenter such
+as jieba) misses words it cut differently: 教育 inside 职业教育改革 is found only if the
+segmenter happened to cut there. Instead every text is cut into runs of letters, digits and
+CJK characters, and each run into overlapping two-character pieces (教育改革 → 教育 育改
+改革) plus its last character alone. The pieces are stored as a `tsvector` (a generated
+column computed by the SQL function `jianyi_bigrams`, so every way a row is written keeps
+it right) under a GIN index. A query is cut the same way:
+
+- one character 教 → the pieces starting with 教 (`'教':*`), which covers it anywhere;
+- two characters 教育 → the piece 教育;
+- three or more → all of its pieces (`'教育' & '育改' & '改革'`), then the exact substring
+  is checked on the few rows the index returns, so nothing is found that does not contain it.
+
+Every piece of every substring is in the index, so there are no false negatives, and the
+check removes false positives. pg_trgm cannot do this: it needs three characters, and which
+characters it counts as letters depends on the database's locale (in the C locale it skips
+Chinese entirely). Text is compared after NFKC normalisation (full-width ＡＢＣ１２ → ABC12) and
+ASCII lower-casing, done identically by Python (for the query) and SQL (for the rows);
+neither depends on the database's locale.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQueryField, SearchVectorField
+from django.db.models import Case, F, FloatField, Func, IntegerField, Q, Value, When
+from django.db.models.functions import Cast
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+# Letters and digits that make up a searchable run: ASCII, Latin-1 and Latin Extended,
+# Greek, Cyrillic, kana, CJK (Extension A, the unified block, compatibility, Extensions B–G)
+# and Hangul. Everything else (punctuation, spaces, emoji) separates runs.
+_RANGES = [
+    ("0", "9"),
+    ("a", "z"),
+    ("\u00c0", "\u024f"),
+    ("\u0370", "\u03ff"),
+    ("\u0400", "\u04ff"),
+    ("\u3040", "\u30ff"),
+    ("\u3400", "\u4dbf"),
+    ("\u4e00", "\u9fff"),
+    ("\uac00", "\ud7af"),
+    ("\uf900", "\ufaff"),
+    ("\U00020000", "\U0003134f"),
+]
+WORD_CLASS = "".join(f"{a}-{b}" for a, b in _RANGES)
+_SEPARATORS = re.compile(f"[^{WORD_CLASS}]+")
+_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+_ASCII_LOWER = str.maketrans(_UPPER, _LOWER)
+
+MAX_QUERY_LENGTH = 100
+MAX_TERMS = 8
+
+
+def normalize(text: str) -> str:
+    """What `jianyi_norm` does in SQL: NFKC, then ASCII lower case."""
+    return unicodedata.normalize("NFKC", text).translate(_ASCII_LOWER)
+
+
+# The SQL functions, created by migration proposals.0009. Both are IMMUTABLE, so they can
+# compute a generated column; `jianyi_bigrams` takes a run's substr(run, i, 2) for every
+# position i, which gives each bigram and, at the last position, the last character alone.
+SQL_FUNCTIONS = f"""
+CREATE OR REPLACE FUNCTION jianyi_norm(t text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT translate(normalize(t, NFKC), '{_UPPER}', '{_LOWER}')
+$$;
+CREATE OR REPLACE FUNCTION jianyi_bigrams(t text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT array_to_tsvector(coalesce(array_agg(DISTINCT substr(run, i, 2)), '{{}}'))
+  FROM regexp_split_to_table(jianyi_norm(t), '[^{WORD_CLASS}]+') AS run,
+       generate_series(1, length(run)) AS i
+  WHERE run <> ''
+$$;
+"""  # noqa: S608 — built from the constants above only
+DROP_SQL_FUNCTIONS = "DROP FUNCTION IF EXISTS jianyi_bigrams(text); DROP FUNCTION IF EXISTS jianyi_norm(text);"
+
+
+class SearchDocument(Func):
+    """The bigram vector of several text columns joined by spaces (`||` keeps it immutable,
+    which CONCAT() is not)."""
+
+    function = "jianyi_bigrams"
+    arg_joiner = " || ' ' || "
+
+    def __init__(self, *fields, **extra):
+        super().__init__(*[F(f) for f in fields], output_field=SearchVectorField(), **extra)
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched, with the message to show."""
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # as typed, trimmed
+    terms: tuple[str, ...]  # normalized runs, each searched as a substring
+
+    @property
+    def tsquery(self) -> str:
+        pieces = []
+        for term in self.terms:
+            if len(term) == 1:
+                pieces.append(f"'{term}':*")
+            else:
+                pieces.extend(f"'{term[i : i + 2]}'" for i in range(len(term) - 1))
+        return " & ".join(dict.fromkeys(pieces))
+
+
+def parse(raw: str) -> Query | None:
+    """The query's searchable terms, or None for an empty query. Raises QueryError with a
+    Chinese message for a query that is too long or has nothing searchable in it (only
+    punctuation, symbols or emoji)."""
+    text = (raw or "").replace("\x00", "").strip()
+    if not text:
+        return None
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(_("搜索词太长，请控制在%(n)s个字以内。") % {"n": MAX_QUERY_LENGTH})
+    terms = tuple(dict.fromkeys(t for t in _SEPARATORS.split(normalize(text)) if t))
+    if not terms:
+        raise QueryError(_("搜索词中没有可搜索的文字或数字，请换个词试试。"))
+    if len(terms) > MAX_TERMS:
+        raise QueryError(_("搜索词最多%(n)s个，请用空格分隔更少的词。") % {"n": MAX_TERMS})
+    return Query(text=text, terms=terms)
+
+
+def _normalized(*fields):
+    return Func(
+        Func(*[F(f) for f in fields], arg_joiner=" || ' ' || ", template="(%(expressions)s)"), function="jianyi_norm"
+    )
+
+
+def _strpos(text, term):
+    return Func(text, Value(term), function="strpos", output_field=IntegerField())
+
+
+def matching(queryset, query: Query, *, vector: str, fields: tuple[str, ...]):
+    """Rows whose `fields` contain every term: the GIN index on `vector` narrows the rows,
+    strpos() on the normalized text confirms each term."""
+    tsquery = Cast(Value(query.tsquery), output_field=SearchQueryField())
+    queryset = queryset.alias(_search_text=_normalized(*fields)).filter(**{vector: tsquery})
+    for i, term in enumerate(query.terms):
+        queryset = queryset.alias(**{f"_hit{i}": _strpos(F("_search_text"), term)}).filter(**{f"_hit{i}__gt": 0})
+    return queryset
+
+
+def ranked(queryset, query: Query, *, title: str):
+    """`matching` rows by relevance: every term in the title first, then the number of
+    occurrences in the whole text (computed only for the matching rows), then the newest."""
+    length = Func(F("_search_text"), function="length")
+    occurrences = sum(
+        (
+            Cast(
+                length - Func(Func(F("_search_text"), Value(term), Value(""), function="replace"), function="length"),
+                FloatField(),
+            )
+            / len(term)
+            for term in query.terms
+        ),
+        Value(0.0),
+    )
+    in_title = Q()
+    for i, term in enumerate(query.terms):
+        queryset = queryset.alias(**{f"_title{i}": _strpos(Func(F(title), function="jianyi_norm"), term)})
+        in_title &= Q(**{f"_title{i}__gt": 0})
+    boost = Case(When(in_title, then=Value(1000.0)), default=Value(0.0), output_field=FloatField())
+    return queryset.annotate(search_rank=boost + occurrences).order_by("-search_rank", "-pk")
+
+
+def highlight(text: str, query: Query, *, width: int = 60) -> str:
+    """An excerpt of `text` around the first hit, with every hit marked (HTML-safe)."""
+    if not text:
+        return ""
+    norm = normalize(text)
+    # NFKC can change lengths (ﬁ → fi); then positions no longer line up, so mark nothing.
+    aligned = len(norm) == len(text)
+    hits = []
+    if aligned:
+        for term in query.terms:
+            start = norm.find(term)
+            while start != -1:
+                hits.append((start, start + len(term)))
+                start = norm.find(term, start + len(term))
+    hits.sort()
+    first = hits[0][0] if hits else 0
+    begin = max(0, first - width // 3)
+    end = min(len(text), begin + width)
+    merged = []
+    for start, stop in hits:
+        if stop <= begin or start >= end:
+            continue
+        start, stop = max(start, begin), min(stop, end)
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(stop, merged[-1][1]))
+        else:
+            merged.append((start, stop))
+    out, cursor = [], begin
+    for start, stop in merged:
+        out.append(escape(text[cursor:start]))
+        out.append(f"<mark>{escape(text[start:stop])}</mark>")
+        cursor = stop
+    out.append(escape(text[cursor:end]))
+    prefix = "…" if begin > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return mark_safe(prefix + "".join(out).replace("\n", " ") + suffix)  # noqa: S308 — every piece escaped above
