@@ -24,8 +24,8 @@ from proposals.models import Assignment, CoSigner, Proposal, ProposalEvent
 from proposals.services import log
 
 from . import numbering, scaffold
-from .publication import publication_day
 from .models import ContactRecord, Delivery, OpinionWaiver, Presence, Reply, ReplySettings, ReplyVersion, ReviewComment
+from .publication import publication_day
 
 Status = Reply.Status
 Event = ProposalEvent.Kind
