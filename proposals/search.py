@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQueryField, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db.models import Case, F, FloatField, Func, IntegerField, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils.html import escape
@@ -92,6 +92,16 @@ class SearchDocument(Func):
         super().__init__(*[F(f) for f in fields], output_field=SearchVectorField(), **extra)
 
 
+class PiecesQuery(SearchQuery):
+    """A tsquery written out piece by piece and cast, never parsed by to_tsquery(): the
+    text search parser's idea of a word depends on the database's locale."""
+
+    template = "%(expressions)s::tsquery"
+
+    def __init__(self, value):
+        super().__init__(value, search_type="raw")
+
+
 class QueryError(ValueError):
     """A query that cannot be searched, with the message to show."""
 
@@ -142,8 +152,7 @@ def _strpos(text, term):
 def matching(queryset, query: Query, *, vector: str, fields: tuple[str, ...]):
     """Rows whose `fields` contain every term: the GIN index on `vector` narrows the rows,
     strpos() on the normalized text confirms each term."""
-    tsquery = Cast(Value(query.tsquery), output_field=SearchQueryField())
-    queryset = queryset.alias(_search_text=_normalized(*fields)).filter(**{vector: tsquery})
+    queryset = queryset.alias(_search_text=_normalized(*fields)).filter(**{vector: PiecesQuery(query.tsquery)})
     for i, term in enumerate(query.terms):
         queryset = queryset.alias(**{f"_hit{i}": _strpos(F("_search_text"), term)}).filter(**{f"_hit{i}__gt": 0})
     return queryset
