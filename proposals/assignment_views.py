@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department, Role
@@ -15,7 +14,7 @@ from accounts.permissions import get_for_user, role_required
 
 from . import assigning, deadlines
 from .assigning import PlanLine
-from .filters import ProposalFilter
+from .filters import AssignmentFilter, ProposalFilter, inbox_rows
 from .forms import ExtendForm, ReassignForm
 from .models import Assignment, AssignmentRequest, Proposal
 from .text import parse_id, plain
@@ -136,30 +135,18 @@ def bulk_assign(request):
 # --- the department ----------------------------------------------------------------------------------
 
 
-class InboxFilter(forms.Form):
-    state = forms.ChoiceField(
-        label=gettext_lazy("办理状态"), required=False, choices=[("", "---------"), *deadlines.TrackingState.choices]
-    )
-    mode = forms.ChoiceField(
-        label=gettext_lazy("办理方式"), required=False, choices=[("", "---------"), *Assignment.Mode.choices]
-    )
-
-
 @role_required(*DEPARTMENT)
 def inbox(request):
     """The department's assignments in force, newest first, with their tracking state."""
     today = timezone.localdate()
-    form = InboxFilter(request.GET or None)
-    queryset = Assignment.objects.visible_to(request.user).current().for_inbox().order_by("-assigned_at", "-id")
-    if form.is_valid() and form.cleaned_data["mode"]:
-        queryset = queryset.filter(mode=form.cleaned_data["mode"])
-    rows = [
-        (a, deadlines.state_of(a, today, a.proposal.session.due_soon_days)) for a in queryset.with_proposal_counts()
-    ]
-    if form.is_valid() and form.cleaned_data["state"]:
-        rows = [(a, s) for a, s in rows if s == form.cleaned_data["state"]]
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
-    return render(request, "proposals/inbox.html", {"page_obj": page, "filter_form": form})
+    filterset = AssignmentFilter(
+        request.GET or None, queryset=inbox_rows(request.user, today), user=request.user, today=today
+    )
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    for a in page:
+        a.proposal.confirmed_cosigners = a.confirmed_cosigners  # for signers_label
+        a.tracking = deadlines.TrackingState(a.state)
+    return render(request, "proposals/inbox.html", {"page_obj": page, "filter": filterset})
 
 
 @require_POST

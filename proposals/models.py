@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CongressLevel, Department, Deputy, Role
 
-from .search import SearchDocument
+from .search import NormalizedDocument, SearchDocument
 
 RESULT_CATEGORIES = [
     ["A", "所提问题已经解决或者基本解决"],
@@ -231,6 +231,9 @@ class Proposal(models.Model):
     # PostgreSQL whenever the row is written.
     search_vector = models.GeneratedField(
         expression=SearchDocument("body", "search_text"), output_field=SearchVectorField(), db_persist=True
+    )
+    search_document = models.GeneratedField(
+        expression=NormalizedDocument("body", "search_text"), output_field=models.TextField(), db_persist=True
     )
     # Optimistic concurrency: an edit names the version it started from.
     version = models.PositiveIntegerField(default=1, editable=False)

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Prefetch, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +19,7 @@ from . import deadlines, search, services
 from .extensions import detail_panels
 from .extraction import extract_suggestions
 from .files import AttachmentKind
-from .filters import ProposalFilter
+from .filters import ProposalFilter, proposal_rows
 from .forms import (
     AttachmentForm,
     ExtendForm,
@@ -89,12 +89,7 @@ def fail(request, error, proposal_pk):
 
 @role_required(DEPUTY, COORDINATOR)
 def proposal_list(request):
-    queryset = (
-        Proposal.objects.visible_to(request.user).for_list().order_by(F("submitted_at").desc(nulls_last=True), "-id")
-    )
-    if request.user.role == DEPUTY:
-        queryset = queryset.order_by("-updated_at", "-id")
-    filterset = ProposalFilter(request.GET or None, queryset=queryset)
+    filterset = ProposalFilter(request.GET or None, queryset=proposal_rows(request.user), user=request.user)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = filterset.form.cleaned_data.get("q") if filterset.is_bound else None
     if query:

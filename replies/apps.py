@@ -21,6 +21,7 @@ class RepliesConfig(AppConfig):
         register_nav(NavItem(_("历史答复导入"), "replies:import", (Role.COORDINATOR,), order=78))
         register_nav(NavItem(_("重新办理"), "replies:rehandling_queue", (Role.COORDINATOR,), order=35))
         register_nav(NavItem(_("跟踪办理"), "replies:followups", (*department, Role.COORDINATOR), order=40))
+        register_nav(NavItem(_("代表反馈"), "replies:feedback_list", (Role.COORDINATOR,), order=38))
         register_detail_panel(DetailPanel("replies/_proposal_panel.html", panels.proposal_panel))
         register_panel(
             HomePanel(

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import role_required
-from proposals.text import parse_id
 
 from . import followup, services
+from .filters import CommitmentFilter, commitment_rows
 from .models import Commitment, Reply
 from .views import get_reply_for_user
 
@@ -93,24 +93,12 @@ def commitment_done(request, pk):
 
 @role_required(Role.CLERK, Role.LEADER, Role.COORDINATOR)
 def followups(request):
-    """The year's commitments (with the open ones of earlier years), open or done."""
+    """The year's commitments (with the open ones of earlier years), open or done, filtered
+    (replies.filters.CommitmentFilter)."""
     today = timezone.localdate()
-    year = parse_id(request.GET.get("year")) or today.year
-    state = request.GET.get("state", "open")
-    items = followup.tracked().filter(reply__in=Reply.objects.visible_to(request.user))
-    if request.user.role in DEPARTMENT:
-        items = items.filter(reply__department_id=request.user.department_id)
-    items = followup.of_year(items, year)
-    if state == "open":
-        items = items.filter(done_at__isnull=True)
-    elif state == "done":
-        items = items.filter(done_at__isnull=False)
-    page = Paginator(followup.for_list(items).order_by("due", "id"), 50).get_page(request.GET.get("page"))
-    context = {
-        "page_obj": page,
-        "year": year,
-        "state": state,
-        "today": today,
-        "years": range(today.year - 5, today.year + 2),
-    }
-    return render(request, "replies/followups.html", context)
+    filterset = CommitmentFilter(request.GET, queryset=commitment_rows(request.user), user=request.user, today=today)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    year = filterset.form.cleaned_data.get("year") or today.year
+    return render(
+        request, "replies/followups.html", {"page_obj": page, "filter": filterset, "year": year, "today": today}
+    )

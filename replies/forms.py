@@ -39,6 +39,13 @@ class ReplyForm(forms.Form):
         label=_("办理结果类别"), required=False, help_text=_("不选时取各部分类别中解决程度最低的一类。")
     )
     disclosure = forms.ChoiceField(label=_("公开属性"), choices=scaffold.Disclosure.CHOICES)
+    summary = forms.CharField(
+        label=_("公开摘要"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("选择“此件摘要公开”时必须填写：公开平台只显示这段摘要，不显示答复全文。"),
+    )
     contact_name = forms.CharField(label=_("联系人"), max_length=30, required=False)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
     cc = forms.CharField(label=_("抄送"), max_length=300, required=False, help_text=_("多个单位用逗号隔开。"))
@@ -55,7 +62,7 @@ class ReplyForm(forms.Form):
         for name in ("title", "addressee", "signature", "contact_name", "contact_phone", "cc"):
             if name in data:
                 data[name] = _line(data[name])
-        for name in ("opening", "closing"):
+        for name in ("opening", "closing", "summary"):
             if name in data:
                 data[name] = _clean_lines(data[name])
         return data
@@ -105,6 +112,7 @@ def editor_forms(reply, data=None, *, suggestions=None):
         "signature": content.signature,
         "category": content.category,
         "disclosure": content.disclosure,
+        "summary": content.summary,
         "contact_name": content.contact_name,
         "contact_phone": content.contact_phone,
         "cc": content.cc,
@@ -144,6 +152,7 @@ def content_from(form, formset, reply) -> scaffold.ReplyContent:
         closing=[line for line in data["closing"].split("\n") if line],
         signature=data["signature"],
         disclosure=data["disclosure"],
+        summary=data["summary"],
         contact_name=data["contact_name"],
         contact_phone=data["contact_phone"],
         cc=data["cc"],

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Role
-from proposals.search import SearchDocument
+from proposals.search import NormalizedDocument, SearchDocument
 
 
 class DocumentSeries(models.Model):
@@ -166,6 +166,18 @@ class Reply(models.Model):
     search_vector = models.GeneratedField(
         expression=SearchDocument("search_text"), output_field=SearchVectorField(), db_persist=True
     )
+    search_document = models.GeneratedField(
+        expression=NormalizedDocument("search_text"), output_field=models.TextField(), db_persist=True
+    )
+    # What the public portal may search of a reply published as a summary or by its title
+    # only (replies.publication.public_text); empty for the others.
+    public_text = models.TextField(editable=False, default="")
+    public_vector = models.GeneratedField(
+        expression=SearchDocument("public_text"), output_field=SearchVectorField(), db_persist=True
+    )
+    public_document = models.GeneratedField(
+        expression=NormalizedDocument("public_text"), output_field=models.TextField(), db_persist=True
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -190,6 +202,8 @@ class Reply(models.Model):
             models.Index(fields=["department", "status", "-updated_at"], name="reply_department_status"),
             # full-text search over signed replies (proposals.search.matching)
             GinIndex(fields=["search_vector"], name="reply_search_vector"),
+            # the portal's search of summary and title-only replies (portal.queries.search)
+            GinIndex(fields=["public_vector"], name="reply_public_vector"),
             # the public portal: published replies, newest first
             models.Index(
                 fields=["-published_on", "-id"],

@@ -37,6 +37,17 @@ def publication_day(reply, disclosure: str, signed_on: datetime.date) -> datetim
     return WorkCalendar.load(signed_on, signed_on).add_workdays(signed_on, delay)[0]
 
 
+def public_text(proposal, content) -> str:
+    """What the public may search of a reply published as a summary or by its title only:
+    the proposal's and the reply's titles, and the summary. (A reply published in full is
+    searched by its whole signed text, Reply.search_text.)"""
+    if content.disclosure == Disclosure.SUMMARY:
+        return "\n".join([proposal.title, content.title, content.summary])
+    if content.disclosure == Disclosure.TITLE_ONLY:
+        return "\n".join([proposal.title, content.title])
+    return ""
+
+
 @transaction.atomic
 def release(reply, actor, *, today=None) -> Reply:
     """Publish now a reply that is waiting for its automatic publication day."""
@@ -57,3 +68,63 @@ def release(reply, actor, *, today=None) -> Reply:
 
 def _note(reply):
     return Disclosure.NOTE.get(reply.disclosure, _("未标注"))
+
+
+# --- what the portal shows, and what a coordinator sees of it ---------------------------------
+
+
+def published(today=None):
+    """Replies the public portal shows today (Asia/Shanghai): signed replies (never
+    co-handler opinions) marked 公开发布, 摘要公开 or 仅公开标题 whose publication day has
+    come. A correction in progress leaves the signed text published as it was."""
+    today = today or timezone.localdate()
+    return Reply.objects.filter(
+        kind=Reply.Kind.REPLY,
+        signed_version__isnull=False,
+        disclosure__in=Disclosure.PUBLISHED,
+        published_on__lte=today,
+    )
+
+
+def awaiting(today=None):
+    """Signed replies to be published later (auto_publish_workdays): what a coordinator may
+    release now, the soonest first."""
+    today = today or timezone.localdate()
+    return (
+        Reply.objects.filter(
+            kind=Reply.Kind.REPLY,
+            signed_version__isnull=False,
+            disclosure__in=Disclosure.PUBLISHED,
+            published_on__gt=today,
+        )
+        .select_related("assignment__proposal__session", "department")
+        .order_by("published_on", "id")
+    )
+
+
+class State:
+    """A signed reply's publication state, as its page shows it."""
+
+    PUBLISHED = "published"  # on the portal since `day`
+    SCHEDULED = "scheduled"  # appears on `day` by itself
+    NOT_PUBLISHED = "not_published"  # ON_REQUEST / NOT_PUBLIC, or an opinion
+
+    def __init__(self, reply, today=None):
+        today = today or timezone.localdate()
+        self.mark = Disclosure.NOTE.get(reply.disclosure, "")
+        self.day = reply.published_on
+        if reply.kind != Reply.Kind.REPLY or reply.disclosure not in Disclosure.PUBLISHED or self.day is None:
+            self.code = self.NOT_PUBLISHED
+        elif self.day <= today:
+            self.code = self.PUBLISHED
+        else:
+            self.code = self.SCHEDULED
+        publishable = reply.kind == Reply.Kind.REPLY and reply.disclosure in Disclosure.PUBLISHED
+        # a reply signed before publication days were kept has none: it waits for a release
+        self.releasable = (
+            reply.signed_version_id is not None and publishable and (self.day is None or self.day > today)
+        )
+
+    @property
+    def day_text(self):
+        return chinese_date(self.day) if self.day else ""

@@ -25,7 +25,7 @@ from proposals.services import log
 
 from . import numbering, scaffold
 from .models import ContactRecord, Delivery, OpinionWaiver, Presence, Reply, ReplySettings, ReplyVersion, ReviewComment
-from .publication import publication_day
+from .publication import public_text, publication_day
 
 Status = Reply.Status
 Event = ProposalEvent.Kind
@@ -245,6 +245,9 @@ def quality_gate(reply, *, today=None, suggestions=None, opinions=None, commitme
         failures.append(_("稿中还有未替换的占位符（……），请写完整。"))
     if not content.addressee.strip() or not content.signature.strip():
         failures.append(_("请填写主送代表和署名单位。"))
+    summary_missing = content.disclosure == scaffold.Disclosure.SUMMARY and not content.summary.strip()
+    if reply.kind == Reply.Kind.REPLY and summary_missing:
+        failures.append(_("摘要公开的答复须填写公开摘要。"))
     if reply.kind == Reply.Kind.REPLY:
         if not content.effective_category(session.result_categories):
             failures.append(_("请选择办理结果类别。"))
@@ -392,6 +395,7 @@ def sign(reply, actor, *, now=None):
         disclosure=content.disclosure,
         published_on=publication_day(locked, content.disclosure, today),
         search_text=content.text(),
+        public_text=public_text(locked.assignment.proposal, content),
         status=Status.SIGNED,
         content=content.to_json(),
         version=F("version") + 1,
@@ -598,6 +602,7 @@ def import_historical(proposal, department, content, actor, *, source=""):
         content=content.to_json(),
         disclosure=content.disclosure,
         search_text=content.text(),
+        public_text=public_text(proposal, content),
         category=content.category,
         document_number=content.number,
         year=content.date.year,

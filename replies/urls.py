@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import archive_views, followup_views, import_views, setup_views, views
+from . import archive_views, feedback_views, followup_views, import_views, publication_views, setup_views, views
 
 app_name = "replies"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("commitments/<int:pk>/progress/", followup_views.commitment_report, name="commitment_report"),
     path("commitments/<int:pk>/done/", followup_views.commitment_done, name="commitment_done"),
     path("followups/", followup_views.followups, name="followups"),
+    path("feedback/", feedback_views.feedback_list, name="feedback_list"),
     path("<int:pk>/versions/", views.versions, name="versions"),
     path("<int:pk>/diff/", views.diff, name="diff"),
     path("<int:pk>/reply.pdf", views.document, {"fmt": "pdf"}, name="pdf"),
@@ -40,6 +41,8 @@ urlpatterns = [
     path("series/<int:pk>/", setup_views.series_edit, name="series_edit"),
     path("import/", import_views.import_reply, name="import"),
     path("import/save/", import_views.import_save, name="import_save"),
+    path("<int:pk>/publish/", publication_views.publish, name="publish"),
+    path("publication/", publication_views.publication_queue, name="publication_queue"),
     path("archives/", archive_views.archives, name="archives"),
     path("archives/<int:pk>/", archive_views.archive_detail, name="archive"),
     path("archives/<int:pk>/progress/", archive_views.archive_progress, name="archive_progress"),

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError
-from accounts.models import Department, Role
+from accounts.models import Role
 from accounts.permissions import get_for_user, role_required
-from proposals.models import Assignment, Session
+from proposals.models import Assignment
 from proposals.text import parse_id
 
 from . import feedback, rehandling, rendering, scaffold, services
+from .filters import ReplyFilter, reply_rows
 from .forms import ContactForm, FeedbackForm, ReasonForm, RehandleForm, content_from, editor_forms
 from .models import Reply, ReplyVersion, Snippet
 
@@ -529,29 +530,15 @@ def diff(request, pk):
 
 @role_required(Role.CLERK, Role.LEADER, Role.COORDINATOR)
 def reply_list(request):
-    """The department's replies and opinions (every department's, for the office), filtered by
-    session, department and status; the archive export takes the same filter."""
-    status = request.GET.get("status", "")
-    session = Session.objects.filter(pk=parse_id(request.GET.get("session"))).first()
-    is_office = request.user.role == Role.COORDINATOR
-    department = Department.objects.filter(pk=parse_id(request.GET.get("department"))).first() if is_office else None
-    replies = Reply.objects.visible_to(request.user).for_list()
-    if not is_office:
-        replies = replies.filter(department_id=request.user.department_id)
-    if status in Reply.Status.values:
-        replies = replies.filter(status=status)
-    if session:
-        replies = replies.filter(assignment__proposal__session=session)
-    if department:
-        replies = replies.filter(department=department)
-    page = Paginator(replies.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    """The department's replies and opinions (every department's, for the office), filtered
+    (replies.filters.ReplyFilter); the archive export takes the same session and department."""
+    filterset = ReplyFilter(request.GET or None, queryset=reply_rows(request.user), user=request.user)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
     context = {
         "page_obj": page,
-        "status": status,
-        "statuses": Reply.Status.choices,
-        "sessions": Session.objects.all(),
-        "session": session,
-        "departments": Department.objects.filter(is_active=True) if is_office else None,
-        "department": department,
+        "filter": filterset,
+        "session": cleaned.get("session"),
+        "department": cleaned.get("department"),
     }
     return render(request, "replies/list.html", context)

@@ -3,14 +3,14 @@ replies (their signed text), through the bigram index of proposals.search.
 
 Both kinds are searched inside the user's own `visible_to` queryset, so a search never
 finds, counts or quotes what its user could not open. Two counts and one page of the
-chosen kind: three queries whatever the number of hits."""
+chosen kind: three queries whatever the number of hits. Counts stop at RANK_LIMIT + 1 and
+a broader query shows the newest hits first, so every search does bounded work."""
 
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 
 from proposals import search
-from proposals.filters import SEARCHED
 from proposals.models import Proposal
 from replies.models import Reply
 
@@ -19,37 +19,48 @@ KINDS = ("proposals", "replies")
 
 
 def proposals_matching(user, query):
-    found = search.matching(Proposal.objects.visible_to(user), query, vector="search_vector", fields=SEARCHED)
-    return found
+    return search.matching(Proposal.objects.visible_to(user), query, vector="search_vector", document="search_document")
 
 
 def replies_matching(user, query):
     signed = Reply.objects.visible_to(user).filter(signed_version__isnull=False)
-    return search.matching(signed, query, vector="search_vector", fields=("search_text",))
+    return search.matching(signed, query, vector="search_vector", document="search_document")
 
 
 @dataclass
 class Results:
     query: search.Query
     kind: str
-    counts: dict[str, int]
+    counts: dict[str, int]  # counted up to search.RANK_LIMIT + 1
     page: Page
+
+    @property
+    def shown_counts(self):
+        return {k: f"{search.RANK_LIMIT}+" if n > search.RANK_LIMIT else n for k, n in self.counts.items()}
+
+    @property
+    def broad(self):
+        """More hits than are ranked: the newest are shown first."""
+        return self.counts[self.kind] > search.RANK_LIMIT
 
 
 def run(user, query, *, kind="proposals", page_number=None) -> Results:
     kind = kind if kind in KINDS else "proposals"
     counts = {
-        "proposals": proposals_matching(user, query).count(),
-        "replies": replies_matching(user, query).count(),
+        "proposals": search.count_up_to(proposals_matching(user, query)),
+        "replies": search.count_up_to(replies_matching(user, query)),
     }
-    if kind == "proposals":
-        rows = search.ranked(proposals_matching(user, query), query, title="title").select_related(
-            "session", "lead_deputy__delegation"
-        )
+    rows = proposals_matching(user, query) if kind == "proposals" else replies_matching(user, query)
+    if counts[kind] > search.RANK_LIMIT:
+        rows = rows.order_by("-pk")
+    elif kind == "proposals":
+        rows = search.ranked(rows, query, document="search_document", title="title")
     else:
-        rows = search.ranked(replies_matching(user, query), query, title="assignment__proposal__title").select_related(
-            "assignment__proposal__session", "department"
-        )
+        rows = search.ranked(rows, query, document="search_document")
+    if kind == "proposals":
+        rows = rows.select_related("session", "lead_deputy__delegation")
+    else:
+        rows = rows.select_related("assignment__proposal__session", "department")
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = counts[kind]  # already counted: no second COUNT(*)
     page = paginator.get_page(page_number)

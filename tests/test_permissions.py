@@ -21,6 +21,7 @@ from proposals.assigning import PlanLine
 from proposals.models import Assignment, AssignmentRequest, Attachment, Category, ImportBatch, Proposal, Session
 from replies import services as reply_services
 from replies.models import ArchiveExport, Commitment, DocumentSeries, Reply, ReplyVersion, Snippet
+from reports.models import ListExport
 
 EVERYONE = tuple(Role.values)
 DEPUTY, COORDINATOR = (Role.DEPUTY,), (Role.COORDINATOR,)
@@ -32,11 +33,14 @@ EXPORTERS = (Role.CLERK, Role.LEADER, Role.COORDINATOR)
 
 # URLs anyone may open, signed in or not.
 PUBLIC = {"accounts:login", "accounts:logout", "healthz", "set_language"}
+# The public portal answers everyone alike (portal/tests check its pages).
+PUBLIC |= {"portal:index", "portal:proposal", "portal:reply", "portal:reply_pdf"}
 
 # name → (method, roles that may use it, the object the URL names or None)
 # Objects: "proposal" is led by `deputy`, co-signed by `cosigner`; others cannot see it.
 URLS = {
     "home": ("get", EVERYONE, None),
+    "search": ("get", READERS, None),
     "accounts:password_change": ("get", EVERYONE, None),
     "accounts:password_change_done": ("get", EVERYONE, None),
     "accounts:test_email": ("get", (Role.SYSADMIN,), None),
@@ -115,6 +119,8 @@ URLS = {
     "replies:pdf": ("get", READERS, "reply"),
     "replies:docx": ("get", READERS, "reply"),
     "replies:print": ("get", READERS, "reply"),
+    "replies:publish": ("post", COORDINATOR, "reply"),
+    "replies:publication_queue": ("get", COORDINATOR, None),
     **{
         f"replies:section_{op}": ("post", DEPARTMENT, "reply")
         for op in ("add", "remove", "up", "down", "merge", "split")
@@ -132,6 +138,15 @@ URLS = {
     "replies:archive": ("get", EXPORTERS, "export"),
     "replies:archive_progress": ("get", EXPORTERS, "export"),
     "replies:archive_download": ("get", EXPORTERS, "export"),
+    "replies:feedback_list": ("get", COORDINATOR, None),
+    "reports:exports": ("get", READERS, None),
+    "reports:export_create": ("post", READERS, None),
+    "reports:export": ("get", READERS, "list_export"),
+    "reports:export_progress": ("get", READERS, "list_export"),
+    "reports:export_download": ("get", READERS, "list_export"),
+    "reports:statistics": ("get", COORDINATOR, None),
+    "reports:statistics_xlsx": ("get", COORDINATOR, None),
+    "reports:annual_report": ("post", COORDINATOR, None),
 }
 
 # Who can see each object: everyone else gets 404. "proposal" (and its attachment) is
@@ -146,6 +161,7 @@ SEES = {
     "snippet": {"clerk_a", "leader_a"},
     "series": {"coordinator", "clerk_a", "leader_a"},
     "export": {"coordinator"},  # an archive is its requester's
+    "list_export": {"coordinator"},  # so is an Excel export of a list
     "commitment": {"coordinator", "clerk_a", "leader_a", "deputy"},  # as its reply
 }
 # The lead-only pages hide the proposal from a co-signer.
@@ -228,6 +244,14 @@ def world(deputy, cosigner, coordinator, clerk_a, leader_a, settings, tmp_path):
         "snippet": snippet,
         "series": series,
         "export": export,
+        "list_export": ListExport.objects.create(
+            requested_by=coordinator,
+            list_name="proposals",
+            status="done",
+            total=1,
+            processed=1,
+            file=default_storage.save("exports/x.xlsx", ContentFile(b"PK\x05\x06" + b"\x00" * 18)),
+        ),
         "commitment": commitment,
     }
 

@@ -1,11 +1,14 @@
 """Chinese full-text search (proposals.search): the bigram index, exact substring matching,
 ranking, highlighting and the bad queries."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.db import connection
+from django.http import QueryDict
 
 from proposals import search, services
-from proposals.filters import SEARCHED, ProposalFilter
+from proposals.filters import ProposalFilter
 from proposals.models import Proposal
 
 from .conftest import draft_data
@@ -15,7 +18,9 @@ def find(text, queryset=None):
     query = search.parse(text)
     queryset = Proposal.objects.all() if queryset is None else queryset
     return set(
-        search.matching(queryset, query, vector="search_vector", fields=SEARCHED).values_list("title", flat=True)
+        search.matching(queryset, query, vector="search_vector", document="search_document").values_list(
+            "title", flat=True
+        )
     )
 
 
@@ -154,9 +159,8 @@ def test_a_hit_in_the_title_ranks_first_then_the_number_of_occurrences(deputy, s
     thrice = make("关于乡村学校的建议", "教育、教育，还是教育。")
     titled = make("关于教育公平的建议", "正文。")
     query = search.parse("教育")
-    found = search.ranked(
-        search.matching(Proposal.objects.all(), query, vector="search_vector", fields=SEARCHED), query, title="title"
-    )
+    matches = search.matching(Proposal.objects.all(), query, vector="search_vector", document="search_document")
+    found = search.ranked(matches, query, document="search_document", title="title")
     assert list(found.values_list("pk", flat=True)) == [titled.pk, thrice.pk, once.pk]
 
 
@@ -177,7 +181,9 @@ def test_the_search_uses_the_index_not_a_sequential_scan(library):
     query = search.parse("教育改革")
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")  # a tiny table would be scanned anyway
-        plan = search.matching(Proposal.objects.all(), query, vector="search_vector", fields=SEARCHED).explain()
+        plan = search.matching(
+            Proposal.objects.all(), query, vector="search_vector", document="search_document"
+        ).explain()
         cursor.execute("SET enable_seqscan = on")
     assert "proposal_search_vector" in plan
 
@@ -186,9 +192,9 @@ def test_the_proposal_list_filter_finds_ranks_and_reports_bad_queries(library, c
     for p in library.values():
         services.submit_proposal(p, p.lead_deputy.user)
     scoped = Proposal.objects.visible_to(coordinator)
-    found = ProposalFilter({"q": "基站"}, queryset=scoped)
+    found = ProposalFilter(QueryDict(urlencode({"q": "基站"})), queryset=scoped)
     assert [p.title for p in found.qs] == ["关于加快5G基站建设的建议"]
-    bad = ProposalFilter({"q": "！！"}, queryset=scoped)
+    bad = ProposalFilter(QueryDict(urlencode({"q": "！！"})), queryset=scoped)
     assert bad.qs.count() == 3  # the bad field is not applied
     assert "没有可搜索的文字" in str(bad.form.errors["q"])
 

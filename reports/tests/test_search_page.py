@@ -4,6 +4,7 @@ what the user may open."""
 import pytest
 from django.urls import reverse
 
+from proposals import search as text_search
 from proposals import services
 from proposals.tests.conftest import draft_data
 from replies import services as reply_services
@@ -105,6 +106,24 @@ def test_the_page_runs_the_same_queries_for_one_hit_or_many(
     with django_assert_num_queries(QUERIES):
         response = client.get(URL, {"q": "湿地"})
     assert len(response.context["results"].page) == 20
+
+
+def test_a_query_matching_more_than_can_be_ranked_shows_the_newest_first(
+    client, coordinator, deputy, session, category, monkeypatch
+):
+    monkeypatch.setattr(text_search, "RANK_LIMIT", 2)
+    made = []
+    for title in ("关于湿地的建议", "关于湿地湿地的建议", "关于另一处湿地的建议"):
+        proposal = services.save_draft(
+            actor=deputy, session=session, data=draft_data(category, title=title, body="正文。"), suggestions=["无。"]
+        )
+        made.append(services.submit_proposal(proposal, deputy))
+    client.force_login(coordinator)
+    response = client.get(URL, {"q": "湿地"})
+    results = response.context["results"]
+    assert results.broad and results.shown_counts["proposals"] == "2+"
+    assert [r.pk for r in results.page] == [p.pk for p in reversed(made)]
+    assert "按时间从新到旧排列" in response.content.decode()
 
 
 # session and user (2), unread notifications and the coordinator's calendar warning (2), two
