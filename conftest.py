@@ -189,7 +189,7 @@ def fast_password_hashing(settings):
 def demo_data(transactional_db):
     from django.core.management import call_command
 
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--bare", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def clear_job_queue():

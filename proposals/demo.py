@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import CongressLevel, Delegation, Department, Deputy, Role, User
 
+from .extensions import demo_steps
 from .models import Category, Proposal, ProposalEvent, Session, Suggestion
 
 SESSION_NAME = "省十四届人大三次会议"
@@ -60,9 +61,10 @@ SEED_BODY = (
 
 
 @transaction.atomic
-def seed_demo(password: str | None = None) -> list[User]:
+def seed_demo(password: str | None = None, *, extras: bool = True) -> list[User]:
     """Creates what is missing and leaves what exists alone (passwords included), so it can
-    run at every start."""
+    run at every start. `extras`: also the steps other apps add (the past session's answered
+    proposals, replies.demo)."""
     password = password or settings.DEMO_PASSWORD
     tz = ZoneInfo("Asia/Shanghai")
     departments = []
@@ -136,4 +138,6 @@ def seed_demo(password: str | None = None) -> list[User]:
             to_status=Proposal.Status.SUBMITTED,
             details={"title": SEED_TITLE, "body": SEED_BODY, "suggestions": SEED_SUGGESTIONS},
         )
+    for step in demo_steps() if extras else []:
+        step()
     return users

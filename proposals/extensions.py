@@ -29,3 +29,17 @@ def detail_panels(request, proposal):
         if context is not None:
             rows.append((panel.template, context))
     return rows
+
+
+# Steps apps further right add to seed_demo (replies adds past replies for the portal and
+# the statistics), run in its transaction after the proposals demo data exists.
+_demo_steps: list[Callable] = []
+
+
+def register_demo_step(step: Callable) -> None:
+    if step not in _demo_steps:
+        _demo_steps.append(step)
+
+
+def demo_steps() -> list[Callable]:
+    return list(_demo_steps)

@@ -9,9 +9,9 @@ class RepliesConfig(AppConfig):
     def ready(self):
         from accounts.models import Role
         from accounts.registry import HomePanel, NavItem, register_nav, register_panel
-        from proposals.extensions import DetailPanel, register_detail_panel
+        from proposals.extensions import DetailPanel, register_demo_step, register_detail_panel
 
-        from . import panels
+        from . import demo, panels
 
         department = (Role.CLERK, Role.LEADER)
         register_nav(NavItem(_("答复"), "replies:list", (*department, Role.COORDINATOR), order=15))
@@ -23,6 +23,7 @@ class RepliesConfig(AppConfig):
         register_nav(NavItem(_("跟踪办理"), "replies:followups", (*department, Role.COORDINATOR), order=40))
         register_nav(NavItem(_("代表反馈"), "replies:feedback_list", (Role.COORDINATOR,), order=38))
         register_detail_panel(DetailPanel("replies/_proposal_panel.html", panels.proposal_panel))
+        register_demo_step(demo.seed_history)
         register_panel(
             HomePanel(
                 title=_("待签发的答复"),

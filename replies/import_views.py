@@ -47,9 +47,18 @@ class ConfirmForm(forms.Form):
     disclosure = forms.ChoiceField(
         label=gettext_lazy("公开属性"), choices=[("", "—"), *scaffold.Disclosure.CHOICES], required=False
     )
+    summary = forms.CharField(
+        label=gettext_lazy("公开摘要"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("公开属性为“此件摘要公开”时必填：公开平台只显示这段摘要。"),
+    )
 
     def clean(self):
         data = super().clean()
+        if data.get("disclosure") == scaffold.Disclosure.SUMMARY and not data.get("summary", "").strip():
+            self.add_error("summary", _("摘要公开的答复须填写公开摘要。"))
         session, number = data.get("session"), data.get("proposal_number")
         if session and number:
             data["proposal"] = Proposal.objects.filter(session=session, number=number).first()
@@ -138,6 +147,7 @@ def import_save(request):
             date=data["date"],
             number=data["doc_number"],
             disclosure=data["disclosure"],
+            summary=data["summary"].strip() if data["disclosure"] == scaffold.Disclosure.SUMMARY else "",
             contact_name=data["contact_name"],
             contact_phone=data["contact_phone"],
             cc=data["cc"],

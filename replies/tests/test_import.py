@@ -50,7 +50,7 @@ def test_the_seed_reply_is_recognised_and_saved_against_its_proposal(as_coordina
     assert data["proposal_number"] == 53 and data["date"] == "2024-05-14"
     saved = as_coordinator.post(reverse("replies:import_save"), data, follow=True)
     assert "已导入历史答复。" in saved.content.decode()
-    reply = Reply.objects.get()
+    reply = Reply.objects.get(assignment__proposal=seed_53)
     assert (reply.status, reply.document_number, reply.signed_at.date().isoformat()) == (
         "signed",
         "吉科发规划〔2024〕56号",
@@ -73,6 +73,19 @@ def test_a_proposal_number_that_does_not_exist_is_named(as_coordinator):
     data["proposal_number"] = 999
     html = as_coordinator.post(reverse("replies:import_save"), data).content.decode()
     assert "没有第999号建议" in html and not Reply.objects.exists()
+
+
+def test_a_reply_published_as_a_summary_needs_its_summary_which_the_portal_searches(as_coordinator, seed_53):
+    response = upload(as_coordinator, "seed.txt", (DATA / "seed-reply-jilin-2024-56.txt").read_bytes())
+    data = confirm_data(response) | {"disclosure": "summary", "summary": ""}
+    html = as_coordinator.post(reverse("replies:import_save"), data).content.decode()
+    assert "摘要公开的答复须填写公开摘要。" in html
+    assert not Reply.objects.filter(assignment__proposal=seed_53).exists()
+    data["summary"] = "科技厅围绕五条建议推进科教资源转化。"
+    as_coordinator.post(reverse("replies:import_save"), data)
+    reply = Reply.objects.get(assignment__proposal=seed_53)
+    assert reply.signed_content.summary == "科技厅围绕五条建议推进科教资源转化。"
+    assert "科教资源转化" in reply.public_text
 
 
 def test_a_real_reply_with_gaps_shows_its_warnings(as_coordinator):
