@@ -8,3 +8,9 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("统计报表")
+
+    def ready(self):
+        from accounts.models import Role
+        from accounts.registry import NavItem, register_nav
+
+        register_nav(NavItem(_("统计"), "reports:statistics", (Role.COORDINATOR,), order=32))

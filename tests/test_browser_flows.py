@@ -462,6 +462,7 @@ def test_coordinator_marks_a_proposal_for_key_supervision_and_filters_by_it(page
 
     page.get_by_role("link", name="建议", exact=True).click()
     expect(page.get_by_text("共 2 件")).to_be_visible()
+    page.get_by_text("更多筛选条件").click()
     page.get_by_label("重点督办").select_option(label="是")
     page.get_by_role("button", name="筛选").click()
     expect(page.get_by_text("共 1 件")).to_be_visible()
