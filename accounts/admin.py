@@ -3,7 +3,11 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from .models import Delegation, Department, Deputy, User
+from . import audit
+from .models import AuditAction, Delegation, Department, Deputy, User
+
+# Changes to these are recorded in the audit log, with the old and the new value.
+AUDITED_USER_FIELDS = ("role", "department", "is_active")
 
 admin.site.unregister(Group)
 
@@ -39,6 +43,38 @@ class UserAdmin(BaseUserAdmin):
 
     filter_horizontal = ()
 
+    def save_model(self, request, obj, form, change):
+        before = User.objects.select_related("department").get(pk=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        if before is None:
+            audit.record(
+                request,
+                AuditAction.USER_CREATED,
+                obj=obj,
+                role=obj.role,
+                department=str(obj.department or ""),
+                is_active=obj.is_active,
+            )
+            return
+        changes = {
+            name: [_shown(getattr(before, name)), _shown(getattr(obj, name))]
+            for name in AUDITED_USER_FIELDS
+            if getattr(before, name) != getattr(obj, name)
+        }
+        if changes:
+            audit.record(request, AuditAction.USER_CHANGED, obj=obj, changes=changes)
+
+    # Recorded before the deletion, in the admin's transaction: if the deletion fails, so
+    # does the entry, and the entry still knows the user's id.
+    def delete_model(self, request, obj):
+        audit.record(request, AuditAction.USER_DELETED, obj=obj, deleted_username=obj.username)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            audit.record(request, AuditAction.USER_DELETED, obj=user, deleted_username=user.username)
+        super().delete_queryset(request, queryset)
+
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
@@ -60,3 +96,8 @@ class DeputyAdmin(admin.ModelAdmin):
     list_select_related = ("delegation", "user")
     autocomplete_fields = ("delegation",)
     raw_id_fields = ("user",)
+
+
+def _shown(value):
+    """A field value as the audit keeps it: a department by name, anything else as it is."""
+    return str(value) if isinstance(value, Department) else value

@@ -1,6 +1,7 @@
 import logging
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection, transaction
@@ -13,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import tasks
+from . import audit, tasks
 from .forms import TestEmailForm
-from .models import NotificationKind, Role
+from .models import AuditAction, NotificationKind, Role
 from .permissions import role_required
 from .registry import panels_for
 
@@ -90,3 +91,12 @@ def notifications_read_all(request):
     request.user.notifications.unread().update(read_at=timezone.now())
     messages.success(request, _("已全部标为已读。"))
     return redirect("accounts:notifications")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page, plus an audit entry when the password has been changed."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(self.request, AuditAction.PASSWORD_CHANGED, obj=self.request.user)
+        return response

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
+from accounts import audit
+from accounts.models import AuditAction, Role
 from accounts.permissions import role_required
 
 from . import calendar
@@ -154,6 +155,7 @@ def calendar_day(request):
         form.add_error(None, exc.message)
         return _render(request, d.year, day_form=form)
     if change.days_changed:
+        audit.record(request, AuditAction.SETTINGS_CHANGED, obj=change, days=change.days_changed)
         messages.success(
             request,
             _("已保存：%(summary)s。重新计算了%(n)s个交办期限。")
@@ -177,6 +179,7 @@ def calendar_import(request):
     except calendar.CalendarImportError as exc:
         messages.error(request, _("文件未导入，工作日历没有任何改动。请修改以下问题后重新上传。"))
         return _render(request, year, import_form=form, import_errors=exc.messages)
+    audit.record(request, AuditAction.SETTINGS_CHANGED, obj=change, days=change.days_changed, year=change.year)
     messages.success(
         request,
         _("%(summary)s。重新计算了%(n)s个交办期限。") % {"summary": change.summary, "n": change.deadlines_recomputed},

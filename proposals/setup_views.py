@@ -5,7 +5,8 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
+from accounts import audit
+from accounts.models import AuditAction, Role
 from accounts.permissions import role_required
 
 from .forms import CategoryForm, SessionForm
@@ -25,6 +26,7 @@ def session_create(request):
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         session = form.save()
+        audit.record(request, AuditAction.SETTINGS_CHANGED, obj=session, created=True)
         messages.success(request, _("已创建会次“%(name)s”。") % {"name": session.name})
         return redirect("proposals:session_list")
     return render(request, "proposals/session_form.html", {"form": form})
@@ -36,6 +38,7 @@ def session_edit(request, pk):
     form = SessionForm(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
         form.save()
+        audit.record(request, AuditAction.SETTINGS_CHANGED, obj=session, fields=form.changed_data)
         messages.success(request, _("已保存会次“%(name)s”。") % {"name": session.name})
         return redirect("proposals:session_list")
     return render(request, "proposals/session_form.html", {"form": form, "session": session})

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
+from accounts import audit
+from accounts.models import AuditAction, Role
 from accounts.permissions import get_for_user, role_required
 
 from . import deadlines, search, services
@@ -443,6 +444,7 @@ def attachment_download(request, pk):
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=kind.mime_type)
+    audit.record(request, AuditAction.DOWNLOAD, obj=attachment, proposal=attachment.proposal_id)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Department, Role
+from accounts import audit
+from accounts.models import AuditAction, Department, Role
 from accounts.permissions import role_required
 from proposals.models import Session
 
@@ -64,4 +65,5 @@ def archive_download(request, pk):
         raise Http404
     response = FileResponse(export.file.open("rb"), as_attachment=True, filename=archive.download_name(export))
     response["Cache-Control"] = "private, no-store"
+    audit.record(request, AuditAction.DOWNLOAD, obj=export, session=export.session_id, department=export.department_id)
     return response

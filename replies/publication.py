@@ -121,9 +121,7 @@ class State:
             self.code = self.SCHEDULED
         publishable = reply.kind == Reply.Kind.REPLY and reply.disclosure in Disclosure.PUBLISHED
         # a reply signed before publication days were kept has none: it waits for a release
-        self.releasable = (
-            reply.signed_version_id is not None and publishable and (self.day is None or self.day > today)
-        )
+        self.releasable = reply.signed_version_id is not None and publishable and (self.day is None or self.day > today)
 
     @property
     def day_text(self):

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Department, Role
+from accounts import audit
+from accounts.models import AuditAction, Department, Role
 from accounts.permissions import role_required
 
 from . import numbering
@@ -67,6 +68,7 @@ def reply_settings(request):
     form = SettingsForm(request.POST or None, instance=row)
     if request.method == "POST" and form.is_valid():
         form.save()
+        audit.record(request, AuditAction.SETTINGS_CHANGED, obj=row, fields=form.changed_data)
         messages.success(request, _("已保存答复设置。"))
         return redirect("replies:settings")
     return render(request, "replies/settings.html", {"form": form})
@@ -106,6 +108,7 @@ def series_list(request):
             except IntegrityError:
                 form.add_error(None, _("该单位这一年度的此类文号序列已经存在，请直接修改。"))
             else:
+                audit.record(request, AuditAction.SETTINGS_CHANGED, obj=form.instance, created=True)
                 messages.success(request, _("已新建文号序列。"))
                 return redirect("replies:series")
     return render(
@@ -129,6 +132,7 @@ def series_edit(request, pk):
         except numbering.NumberingError as error:
             form.add_error("next_number", error.message)
         else:
+            audit.record(request, AuditAction.SETTINGS_CHANGED, obj=series, fields=form.changed_data)
             messages.success(request, _("已保存文号序列。"))
             return redirect("replies:series")
     return render(request, "replies/series_form.html", {"form": form, "series": series})

@@ -13,8 +13,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import audit
 from accounts.errors import DomainError
-from accounts.models import Role
+from accounts.models import AuditAction, Role
 from accounts.permissions import get_for_user, role_required
 from proposals.models import Assignment
 from proposals.text import parse_id
@@ -472,6 +473,9 @@ def document(request, pk, fmt):
         name = rendering.file_name(reply, fmt, draft=own and reply.status != Reply.Status.SIGNED)
         response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     response["Cache-Control"] = "private, no-store"  # unpublished text: no shared cache keeps it
+    audit.record(
+        request, AuditAction.DOWNLOAD, obj=reply, format=fmt, draft=own and reply.status != Reply.Status.SIGNED
+    )
     return response
 
 

@@ -24,7 +24,7 @@ NOT_ASSIGNED = "—"
 
 
 def placeholder(text):
-    return f"【{_('请填写')}：{text}】"
+    return _("【请填写：%(text)s】") % {"text": text}
 
 
 def _pct(value):

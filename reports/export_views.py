@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts import audit
+from accounts.models import AuditAction, Role
 from accounts.permissions import role_required
 
 from . import exports
@@ -62,4 +63,5 @@ def export_download(request, pk):
         raise Http404
     response = FileResponse(export.file.open("rb"), as_attachment=True, filename=exports.download_name(export))
     response["Cache-Control"] = "private, no-store"
+    audit.record(request, AuditAction.DOWNLOAD, obj=export, list=export.list_name)
     return response

@@ -48,6 +48,8 @@ URLS = {
     "accounts:notifications_read_all": ("post", EVERYONE, None),
     "accounts:notification_settings": ("post", EVERYONE, None),
     "accounts:notification_open": ("post", EVERYONE, "notification"),
+    "audit:list": ("get", (Role.AUDITOR,), None),
+    "audit:export": ("get", (Role.AUDITOR,), None),
     "proposals:list": ("get", BOTH, None),
     "proposals:create": ("get", DEPUTY, None),
     "proposals:create_submit": ("post", DEPUTY, None),

@@ -14,11 +14,19 @@
     });
   }
 
-  window.jianyiSuggestionsEmpty = function () {
+  function suggestionsEmpty() {
     return Array.prototype.every.call(document.querySelectorAll("textarea[name=suggestion]"), function (t) {
       return !t.value.trim();
     });
-  };
+  }
+  // Text pasted into the body while the list is still empty is sent for extraction (htmx
+  // waits for the paste to land). A script, not an hx-trigger filter: filters need eval.
+  document.addEventListener("paste", function (event) {
+    var area = event.target;
+    if (area.matches && area.matches("[data-extract-on-paste]") && suggestionsEmpty()) {
+      htmx.trigger(area, "extract-suggestions");
+    }
+  });
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button");
