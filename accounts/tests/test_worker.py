@@ -1,6 +1,8 @@
 """The background worker, end to end on the real database: a job deferred by a request is
 picked up by a procrastinate worker and does its work."""
 
+import threading
+
 from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
@@ -11,9 +13,23 @@ from accounts import tasks
 
 def run_worker_until_idle():
     # The same worker `manage.py procrastinate worker` runs, with its own connection to the
-    # test database; wait=False returns once the queue is empty.
-    with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
-        worker_app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+    # test database; wait=False returns once the queue is empty. It runs in a thread of its
+    # own: the worker starts an asyncio loop, and a browser test may have left Playwright's
+    # loop marked as running in this one.
+    failure = []
+
+    def work():
+        try:
+            with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
+                worker_app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+        except BaseException as exc:  # re-raised in the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def jobs():
