@@ -68,19 +68,22 @@ def normalize(text: str) -> str:
 # The SQL functions, created by migration proposals.0009. Both are IMMUTABLE, so they can
 # compute a generated column; `jianyi_bigrams` takes a run's substr(run, i, 2) for every
 # position i, which gives each bigram and, at the last position, the last character alone.
+# `jianyi_bigrams` keeps the search_path it was created with (SET search_path FROM CURRENT):
+# pg_restore loads rows with an empty search_path, and computing the generated columns then
+# must still find jianyi_norm (proposals migration 0012; tests/test_backup.py).
 SQL_FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION jianyi_norm(t text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT translate(normalize(t, NFKC), '{_UPPER}', '{_LOWER}')
 $$;
 CREATE OR REPLACE FUNCTION jianyi_bigrams(t text) RETURNS tsvector
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT AS $$
   SELECT array_to_tsvector(coalesce(array_agg(DISTINCT substr(run, i, 2)), '{{}}'))
   FROM regexp_split_to_table(jianyi_norm(t), '[^{WORD_CLASS}]+') AS run,
        generate_series(1, length(run)) AS i
   WHERE run <> ''
 $$;
-"""  # noqa: S608 — built from the constants above only
+"""  # noqa: S608 — built from the constants above only  # nosec B608
 DROP_SQL_FUNCTIONS = "DROP FUNCTION IF EXISTS jianyi_bigrams(text); DROP FUNCTION IF EXISTS jianyi_norm(text);"
 
 
@@ -239,4 +242,4 @@ def highlight(text: str, query: Query, *, width: int = 60) -> str:
     out.append(escape(text[cursor:end]))
     prefix = "…" if begin > 0 else ""
     suffix = "…" if end < len(text) else ""
-    return mark_safe(prefix + "".join(out).replace("\n", " ") + suffix)  # noqa: S308 — every piece escaped above
+    return mark_safe(prefix + "".join(out).replace("\n", " ") + suffix)  # noqa: S308 - every piece escaped above  # nosec B308 B703

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import audit
+from accounts import audit, personal_data
 from accounts.models import AuditAction, Role
 from accounts.permissions import get_for_user, role_required
 
@@ -136,6 +136,8 @@ def proposal_detail(request, pk):
         "reassign_form": ReassignForm(prefix="reassign"),
         "extend_form": ExtendForm(prefix="extend"),
         "proposal": proposal,
+        # the lead deputy's phone and address: in full for coordinators and the deputy (audited), masked otherwise
+        "contact_in_full": personal_data.reveal(request, proposal.lead_deputy, proposal=proposal.pk),
         "is_lead": is_lead,
         # once departments are at work a proposal is no longer withdrawn (services.WITHDRAWABLE)
         "can_withdraw": proposal.status in services.WITHDRAWABLE,

@@ -167,7 +167,7 @@ class LocalPostgres:
         if len(str(local / "run" / ".s.PGSQL.5432")) < 100 and (not IS_ROOT or self._postgres_can_use(local)):
             return local
         key = hashlib.sha256(str(self.root).encode()).hexdigest()[:16]
-        return Path("/var/tmp") / f"jianyi-pg-{key}"  # noqa: S108 - a private 0700 directory owned by postgres
+        return Path("/var/tmp") / f"jianyi-pg-{key}"  # noqa: S108 - a private 0700 directory owned by postgres  # nosec B108
 
     def _postgres_can_use(self, path: Path) -> bool:
         path.mkdir(parents=True, exist_ok=True)
@@ -247,7 +247,7 @@ class LocalPostgres:
                 "-d",
                 "postgres",
                 "-Atc",
-                f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'",  # noqa: S608 - a constant
+                f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'",  # noqa: S608 - a constant  # nosec B608
                 capture_output=True,
                 text=True,
                 check=True,
