@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +13,21 @@ AUDITED_USER_FIELDS = ("role", "department", "is_active")
 admin.site.unregister(Group)
 
 
+class ResetPasswordForm(AdminPasswordChangeForm):
+    """The administrator sets another user's password (a reset): like an initial password,
+    the user must replace it at the next sign-in. Audited as a password change."""
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.must_change_password = True
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    change_password_form = ResetPasswordForm
     list_display = ("username", "full_name", "role", "department", "email", "is_active", "last_login")
     list_filter = ("role", "is_active", "department")
     search_fields = ("username", "full_name", "email")
@@ -23,6 +37,7 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("full_name", "email", "phone")}),
         (_("角色与单位"), {"fields": ("role", "department", "is_active")}),
+        (_("密码策略"), {"fields": ("must_change_password", "password_changed_at")}),
         (_("重要日期"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -34,7 +49,7 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "password_changed_at")
 
     def get_readonly_fields(self, request, obj=None):
         # Roles are the security administrator's business (三员分立): the system
@@ -45,6 +60,9 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         before = User.objects.select_related("department").get(pk=obj.pk) if change else None
+        if before is None:
+            # The administrator chose this password: the user replaces it at first sign-in.
+            obj.must_change_password = True
         super().save_model(request, obj, form, change)
         if before is None:
             audit.record(

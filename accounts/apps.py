@@ -11,16 +11,19 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth import signals
 
         from . import audit
+        from .middleware import start_session_clock
         from .models import Role
         from .registry import HomePanel, NavItem, register_nav, register_panel
 
         signals.user_logged_in.connect(audit.on_logged_in, dispatch_uid="audit_login")
         signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit_login_failed")
         signals.user_logged_out.connect(audit.on_logged_out, dispatch_uid="audit_logout")
+        signals.user_logged_in.connect(start_session_clock, dispatch_uid="session_clock")
 
         everyone = tuple(Role.values)
         register_nav(NavItem(_("首页"), "home", everyone, order=0))
         register_nav(NavItem(_("审计日志"), "audit:list", (Role.AUDITOR,), order=20))
+        register_nav(NavItem(_("账号安全"), "accounts:security_users", (Role.SECADMIN,), order=20))
         register_nav(NavItem(_("系统管理"), "admin:index", (Role.SYSADMIN,), order=90))
         register_panel(
             HomePanel(

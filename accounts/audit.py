@@ -126,4 +126,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 def on_logged_out(sender, request, user, **kwargs):
     if user is not None:  # signing out without a session changes nothing
-        record(request, AuditAction.LOGOUT, user=user)
+        # A session ended by the timeouts (accounts.middleware.SessionTimeoutMiddleware) says
+        # why: reason "idle" or "absolute".
+        reason = getattr(request, "session_end_reason", None)
+        record(request, AuditAction.LOGOUT, user=user, **({"reason": reason} if reason else {}))

@@ -1,6 +1,15 @@
+import time
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 
 
 class LanguageMiddleware:
@@ -64,3 +73,112 @@ class AuditDenialMiddleware:
             view=match.view_name if match else "",
             arguments=arguments,
         )
+
+
+# --- sessions and passwords (等保 2.0 level 3) ----------------------------------------------------
+
+# Session keys: when the user signed in and when their last request came (seconds since the
+# epoch). Set at sign-in by start_session_clock (connected in AccountsConfig.ready).
+LOGIN_AT = "jianyi_login_at"
+SEEN_AT = "jianyi_seen_at"
+# The last-request time is written at most once a minute, so an active user costs one session
+# UPDATE a minute, not one a request; the idle timeout is exact to the minute.
+TOUCH_EVERY_SECONDS = 60
+
+
+def start_session_clock(sender, request, user, **kwargs):
+    now = int(time.time())
+    request.session[LOGIN_AT] = now
+    request.session[SEEN_AT] = now
+
+
+def _redirect(request, url):
+    """A redirect, or for an htmx request (a fragment or a poll) a full-page redirect, so the
+    login or password page never lands inside a fragment."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _with_next(request, url):
+    # Only a page can be returned to: a POST or an htmx fragment cannot be replayed.
+    if request.method == "GET" and not request.headers.get("HX-Request"):
+        return f"{url}?{urlencode({'next': request.get_full_path()})}"
+    return url
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session after SESSION_IDLE_TIMEOUT_MINUTES without a request, and
+    SESSION_ABSOLUTE_HOURS after sign-in in any case: the user is signed out (audited as a
+    logout with reason "idle" or "absolute") and sent to the login page with a message. Every
+    request of the signed-in user counts as activity, htmx polls (progress bars, presence)
+    included: a page that polls is a page open in front of someone."""
+
+    MESSAGES = {
+        "idle": _("您已超过 %(minutes)d 分钟未操作，为保护账号安全已自动退出，请重新登录。"),
+        "absolute": _("本次登录已超过 %(hours)d 小时，为保护账号安全已自动退出，请重新登录。"),
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            reason = self.expired(request.session, now)
+            if reason:
+                return self.end(request, reason)
+            if now - request.session.get(SEEN_AT, 0) >= TOUCH_EVERY_SECONDS:
+                request.session[SEEN_AT] = now
+        return self.get_response(request)
+
+    @staticmethod
+    def expired(session, now) -> str:
+        login_at = session.setdefault(LOGIN_AT, now)  # a session from before this middleware
+        seen_at = session.get(SEEN_AT, now)
+        if now - login_at >= settings.SESSION_ABSOLUTE_HOURS * 3600:
+            return "absolute"
+        if now - seen_at >= settings.SESSION_IDLE_TIMEOUT_MINUTES * 60:
+            return "idle"
+        return ""
+
+    def end(self, request, reason):
+        request.session_end_reason = reason  # for the audit entry (accounts.audit.on_logged_out)
+        logout(request)
+        messages.warning(
+            request,
+            self.MESSAGES[reason]
+            % {"minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES, "hours": settings.SESSION_ABSOLUTE_HOURS},
+        )
+        return _redirect(request, _with_next(request, reverse(settings.LOGIN_URL)))
+
+
+class PasswordPolicyMiddleware:
+    """A user who must change their password (an initial or reset password, or a staff
+    password older than PASSWORD_MAX_AGE_DAYS) reaches only the password page, the logout,
+    the language switch and the health check until it is done; static files are served
+    before this runs. The page itself says why (accounts.views.PasswordChangeView)."""
+
+    ALLOWED = {
+        "accounts:password_change",
+        "accounts:password_change_done",
+        "accounts:logout",
+        "accounts:login",
+        "set_language",
+        "healthz",
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or not request.user.password_change_reason():
+            return None
+        if request.resolver_match.view_name in self.ALLOWED:
+            return None
+        return _redirect(request, _with_next(request, reverse("accounts:password_change")))

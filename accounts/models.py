@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -70,6 +72,14 @@ class JianyiUserManager(UserManager):
         extra_fields.update(role=Role.SYSADMIN, is_staff=False, is_superuser=False)
         return self.create_user(username, email, password, **extra_fields)
 
+    def for_security_list(self, query: str = ""):
+        """The security administrator's account list (强制下线), optionally searched by
+        username or name; one query per page whatever the number of accounts."""
+        users = self.select_related("department").order_by("username")
+        if query:
+            users = users.filter(Q(username__icontains=query) | Q(full_name__icontains=query))
+        return users
+
 
 class User(AbstractUser):
     # Chinese names are not split into first and last names.
@@ -88,6 +98,19 @@ class User(AbstractUser):
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     # The notification kinds this user does not want by email (they stay in-app).
     email_opt_out = models.JSONField(_("不接收邮件的通知"), default=list, blank=True)
+    # Password policy (等保 2.0 level 3; accounts.middleware.PasswordPolicyMiddleware): staff
+    # passwords expire PASSWORD_MAX_AGE_DAYS after this moment, and a password an administrator
+    # set for the user (a new account, a reset) must be changed at the next sign-in.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+    must_change_password = models.BooleanField(
+        _("下次登录须修改密码"),
+        default=False,
+        help_text=_("由管理员设置的初始密码或重置的密码，须由本人修改后才能使用系统。"),
+    )
+    # Part of the session hash (get_session_auth_hash): raising it ends every session of the
+    # user. Raised by end_sessions() (强制下线) and whenever the role, department or active
+    # state changes through save().
+    security_stamp = models.PositiveIntegerField(_("会话版本"), default=0, editable=False)
 
     objects = JianyiUserManager()
     REQUIRED_FIELDS = ["email", "full_name"]
@@ -119,6 +142,97 @@ class User(AbstractUser):
 
     def has_role(self, *roles) -> bool:
         return self.is_active and self.role in roles
+
+    # --- password age and sessions -----------------------------------------------------------
+
+    # A change of any of these is a change of privilege: the user's sessions end.
+    PRIVILEGE_FIELDS = ("role", "department_id", "is_active")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._privileges_loaded = user._privileges()
+        return user
+
+    def _privileges(self):
+        loaded = self.__dict__
+        if any(name not in loaded for name in self.PRIVILEGE_FIELDS):  # deferred: not tracked
+            return None
+        return tuple(loaded[name] for name in self.PRIVILEGE_FIELDS)
+
+    def save(self, *args, **kwargs):
+        loaded = getattr(self, "_privileges_loaded", None)
+        current = self._privileges()
+        update_fields = kwargs.get("update_fields")
+        saves_privileges = update_fields is None or bool(
+            {"role", "department", "department_id", "is_active"} & set(update_fields)
+        )
+        if loaded is not None and current is not None and loaded != current and saves_privileges:
+            self.security_stamp += 1
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "security_stamp"}
+        super().save(*args, **kwargs)
+        self._privileges_loaded = current
+
+    def set_password(self, raw_password):
+        """Every new password starts a new password age and counts as the user's own choice;
+        where an administrator sets it (accounts.admin), must_change_password is set again
+        afterwards."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+        self.must_change_password = False
+
+    def check_password(self, raw_password):
+        # Django re-hashes a password on sign-in when the hasher changed; that is no new
+        # password, so the age and the flag stay as they were.
+        from django.contrib.auth.hashers import check_password
+
+        def setter(raw):
+            super(User, self).set_password(raw)
+            self._password = None
+            self.save(update_fields=["password"])
+
+        return check_password(raw_password, self.password, setter)
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django signs the session with a hash of the password hash, so a new password ends the
+        # other sessions; the security stamp joins it so an administrator can end them too.
+        # Stamp 0 keeps Django's own value (sessions from before the stamp stay valid).
+        if not self.security_stamp:
+            return super()._get_session_auth_hash(secret=secret)
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "jianyi.accounts.User.session_auth_hash",
+            f"{self.password}:{self.security_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def end_sessions(self):
+        """强制下线: every session of this user ends at its next request."""
+        User.objects.filter(pk=self.pk).update(security_stamp=models.F("security_stamp") + 1)
+        self.refresh_from_db(fields=["security_stamp"])
+
+    @property
+    def is_staff_account(self) -> bool:
+        """Staff (工作人员): every role but deputies; their passwords expire (等保 2.0)."""
+        return self.role != Role.DEPUTY
+
+    def password_change_reason(self, now=None) -> str:
+        """Why this user must change their password before going on: "initial", "expired" or ""."""
+        from django.conf import settings
+
+        if self.must_change_password:
+            return "initial"
+        max_age = settings.PASSWORD_MAX_AGE_DAYS
+        if (
+            self.is_staff_account
+            and max_age
+            and (now or timezone.now()) - self.password_changed_at >= datetime.timedelta(days=max_age)
+        ):
+            return "expired"
+        return ""
 
 
 class Deputy(models.Model):
@@ -226,6 +340,8 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("登录")
     LOGIN_FAILED = "login_failed", _("登录失败")
     LOGOUT = "logout", _("退出登录")
+    # 强制下线: the security administrator ended every session of a user.
+    FORCED_LOGOUT = "forced_logout", _("强制下线")
     # Written by the lockout and two-factor features through accounts.audit.record().
     LOCKOUT = "lockout", _("账号锁定")
     UNLOCK = "unlock", _("解除锁定")

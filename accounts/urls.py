@@ -28,6 +28,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("test-email/", views.test_email, name="test_email"),
+    path("security/users/", views.security_users, name="security_users"),
+    path("security/force-logout/", views.force_logout, name="force_logout"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/settings/", views.notification_settings, name="notification_settings"),

@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,12 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from . import audit, tasks
 from .forms import TestEmailForm
-from .models import AuditAction, NotificationKind, Role
+from .models import AuditAction, NotificationKind, Role, User
 from .permissions import role_required
 from .registry import panels_for
 
@@ -94,9 +96,71 @@ def notifications_read_all(request):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's page, plus an audit entry when the password has been changed."""
+    """Django's page, plus an audit entry when the password has been changed. When the
+    password policy sent the user here (accounts.middleware.PasswordPolicyMiddleware) the page
+    says why, and once changed the user goes on to the page they asked for."""
+
+    REASONS = {
+        "initial": _lazy(
+            "您正在使用管理员设置的初始密码。为保护账号安全，请先设置只有您自己知道的新密码，然后才能继续使用系统。"
+        ),
+        "expired": _lazy(
+            "您的密码已使用超过 %(days)d 天。按照网络安全等级保护要求，工作人员须定期更换密码，请先设置新密码。"
+        ),
+    }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reason = self.request.user.password_change_reason()
+        if reason:
+            context["forced_reason"] = self.REASONS[reason] % {"days": settings.PASSWORD_MAX_AGE_DAYS}
+        context["next"] = self._next()
+        return context
+
+    def _next(self):
+        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        if url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}):
+            return target
+        return ""
 
     def form_valid(self, form):
+        forced = bool(self.request.user.password_change_reason())
         response = super().form_valid(form)
         audit.record(self.request, AuditAction.PASSWORD_CHANGED, obj=self.request.user)
+        if forced:
+            messages.success(self.request, _("密码已修改。"))
+            return redirect(self._next() or "home")
         return response
+
+
+# --- 强制下线: the security administrator ends a user's sessions ---------------------------------
+
+
+@role_required(Role.SECADMIN)
+def security_users(request):
+    """Accounts, searchable by username or name, each with a 强制下线 button."""
+    query = request.GET.get("q", "").strip()[:50]
+    users = User.objects.for_security_list(query)
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/security_users.html", {"page_obj": page, "q": query})
+
+
+@require_POST
+@role_required(Role.SECADMIN)
+def force_logout(request):
+    """Ends every session of the user (bumps their security stamp), audited."""
+    try:
+        user_id = int(request.POST.get("user", ""))
+    except ValueError:
+        user_id = None
+    target = User.objects.filter(pk=user_id).first() if user_id else None
+    if target is None:
+        messages.error(request, _("未找到该用户，请刷新页面后重试。"))
+        return redirect("accounts:security_users")
+    target.end_sessions()
+    audit.record(request, AuditAction.FORCED_LOGOUT, obj=target, target_username=target.username)
+    messages.success(request, _("已强制“%(name)s”下线，该用户须重新登录。") % {"name": target})
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("accounts:security_users")

@@ -10,9 +10,10 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.filters import DATE_WIDGET, IntegerFilter, ListFilterSet, date_range, number_range
 from accounts.models import Delegation, Department, Role
 from proposals import search
-from proposals.filters import DATE_WIDGET, IntegerFilter, ListFilterSet, SearchFilter, date_range, number_range
+from proposals.filters import SearchFilter
 from proposals.models import RESULT_CATEGORIES, Assignment, Category, Session
 
 from . import followup

@@ -44,6 +44,8 @@ URLS = {
     "accounts:password_change": ("get", EVERYONE, None),
     "accounts:password_change_done": ("get", EVERYONE, None),
     "accounts:test_email": ("get", (Role.SYSADMIN,), None),
+    "accounts:security_users": ("get", (Role.SECADMIN,), None),
+    "accounts:force_logout": ("post", (Role.SECADMIN,), None),
     "accounts:notifications": ("get", EVERYONE, None),
     "accounts:notifications_read_all": ("post", EVERYONE, None),
     "accounts:notification_settings": ("post", EVERYONE, None),
