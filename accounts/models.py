@@ -354,6 +354,7 @@ class AuditAction(models.TextChoices):
     USER_DELETED = "user_deleted", _("删除用户")
     DENIED = "denied", _("拒绝访问")
     DOWNLOAD = "download", _("下载")
+    PERSONAL_DATA_VIEWED = "personal_data_viewed", _("查看个人信息")
     WORKFLOW = "workflow", _("办理操作")
     SETTINGS_CHANGED = "settings_changed", _("修改设置")
     AUDIT_EXPORTED = "audit_exported", _("导出审计日志")

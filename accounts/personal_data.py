@@ -11,10 +11,7 @@ import re
 from . import audit
 from .models import AuditAction, Role
 
-# The audit action for a full view of personal data. AuditAction has no member of its own for
-# it yet (adding one needs an accounts migration); until then the view is recorded as a
-# read of protected content, told apart by details["personal_data"].
-VIEWED = AuditAction.DOWNLOAD
+VIEWED = AuditAction.PERSONAL_DATA_VIEWED  # a full view of a deputy's contact details
 
 _LANDLINE = re.compile(r"(0\d{2,3})[-\s]?(\d{7,8})")
 MASK = "****"
