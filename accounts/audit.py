@@ -3,10 +3,10 @@
 Everything security-relevant calls it: sign-in and sign-out (the auth signals below), password
 changes, user administration, denials (accounts.middleware.AuditDenialMiddleware), downloads and
 settings pages in the apps to the right. Workflow steps reach the log by a database trigger on
-the proposal event log (proposals migration 0011). Lockout and two-factor authentication, when
-they come, call:
+the proposal event log (proposals migration 0011). The login lockout (accounts.lockout) records
+LOCKOUT once when a lock starts and UNLOCK when the security administrator lifts one; two-factor
+authentication, when it comes, calls:
 
-    audit.record(request, AuditAction.LOCKOUT, user=user, outcome=AuditOutcome.FAILURE, failures=5)
     audit.record(request, AuditAction.TWO_FACTOR_ENROLLED, user=request.user, method="totp")
 
 record() never raises into the caller's flow. It validates and normalises everything before the

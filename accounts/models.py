@@ -2,7 +2,8 @@ import datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -75,7 +76,9 @@ class JianyiUserManager(UserManager):
     def for_security_list(self, query: str = ""):
         """The security administrator's account list (强制下线), optionally searched by
         username or name; one query per page whatever the number of accounts."""
-        users = self.select_related("department").order_by("username")
+        # The account's lock, if it is locked now (解除锁定), in the same query.
+        lock = LoginLock.objects.active().filter(kind=LockKind.USERNAME, key=Lower(OuterRef("username")))
+        users = self.select_related("department").annotate(lock_id=Subquery(lock.values("pk")[:1])).order_by("username")
         if query:
             users = users.filter(Q(username__icontains=query) | Q(full_name__icontains=query))
         return users
@@ -419,3 +422,62 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"
+
+
+# --- login lockout (accounts.lockout) ------------------------------------------------------------
+
+
+class LockKind(models.TextChoices):
+    USERNAME = "username", _("账号")
+    ADDRESS = "address", _("来源地址")
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in: the name as typed (lower-cased) and where it came from. Rows are only
+    inserted and counted, never updated in place, so concurrent attempts all count; a successful
+    sign-in blanks the name on that account's rows (they still count for the address)."""
+
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_failure_username"),
+            models.Index(fields=["address", "at"], name="login_failure_address"),
+            models.Index(fields=["at"], name="login_failure_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.address or ''}"
+
+
+class LoginLockQuerySet(models.QuerySet):
+    def active(self, now=None):
+        return self.filter(locked_until__gt=now or timezone.now())
+
+
+class LoginLock(models.Model):
+    """A lock on a user name or a source address. One row per key, reused: it is locked while
+    locked_until is in the future; once it has passed (or the security administrator unlocked
+    it, which sets it to that moment) failures before it no longer count."""
+
+    kind = models.CharField(_("类型"), max_length=10, choices=LockKind.choices)
+    key = models.CharField(_("账号或地址"), max_length=150)
+    locked_at = models.DateTimeField(_("锁定时间"))
+    locked_until = models.DateTimeField(_("锁定至"))
+    failures = models.PositiveIntegerField(_("失败次数"), default=0)
+
+    objects = LoginLockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-locked_at"]
+        verbose_name = _("登录锁定")
+        verbose_name_plural = _("登录锁定")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="login_lock_one_per_key")]
+        indexes = [models.Index(fields=["locked_until"], name="login_lock_until")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.key}"

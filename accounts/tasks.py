@@ -2,7 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 from procrastinate.contrib.django import app
 
-from . import emails
+from . import emails, lockout
 from .models import Notification
 
 
@@ -32,3 +32,10 @@ def clear_expired_sessions(timestamp: int) -> None:
     from django.core.management import call_command
 
     call_command("clearsessions")
+
+
+@app.periodic(cron="27 3 * * *")
+@app.task(queue="maintenance", queueing_lock="purge_login_failures")
+def purge_login_failures(timestamp: int) -> None:
+    """Failed sign-ins older than the lockout window count for nothing; deleted nightly."""
+    lockout.purge()

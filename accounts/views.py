@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import audit, tasks
+from . import audit, lockout, tasks
 from .forms import TestEmailForm
-from .models import AuditAction, NotificationKind, Role, User
+from .models import AuditAction, LoginLock, NotificationKind, Role, User
 from .permissions import role_required
 from .registry import panels_for
 
@@ -164,3 +164,33 @@ def force_logout(request):
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
     return redirect("accounts:security_users")
+
+
+# --- 解除锁定: the security administrator lifts a login lockout (accounts.lockout) -------------
+
+
+@role_required(Role.SECADMIN)
+def security_lockouts(request):
+    """Accounts and source addresses locked now, newest first, each with 解除锁定."""
+    locks = LoginLock.objects.active().order_by("-locked_at", "-pk")
+    page = Paginator(locks, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/security_lockouts.html", {"page_obj": page})
+
+
+@require_POST
+@role_required(Role.SECADMIN)
+def unlock(request):
+    """Ends a lock now, audited (an account's lock together with its addresses' locks)."""
+    try:
+        lock_id = int(request.POST.get("lock", ""))
+    except ValueError:
+        lock_id = None
+    lock = LoginLock.objects.filter(pk=lock_id).first() if lock_id else None
+    if lock is None or not lockout.unlock(request, lock):
+        messages.error(request, _("该锁定已解除或已到期，无需再解除。"))
+    else:
+        messages.success(request, _("已解除“%(key)s”的登录锁定。") % {"key": lock.key})
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("accounts:security_lockouts")

@@ -218,6 +218,13 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Jianyi-demo-2024")
 # how many days entries stay online before `archive_audit` may move them to a signed file.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+# Login lockout (等保 2.0 level 3, accounts.lockout): LOCKOUT_FAILURES failed sign-ins with one
+# user name, or LOCKOUT_ADDRESS_FAILURES from one source address, within LOCKOUT_MINUTES lock that
+# name or address for LOCKOUT_MINUTES (0 failures: that lock is off). Offices whose staff share
+# one address behind NAT may want a higher LOCKOUT_ADDRESS_FAILURES.
+LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 5)
+LOCKOUT_ADDRESS_FAILURES = env_int("LOCKOUT_ADDRESS_FAILURES", 5)
+LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 30)
 
 # --- internationalisation -------------------------------------------------------------------
 # UI strings are written in Chinese (the msgids); locale/en holds the English translation and

@@ -46,6 +46,8 @@ URLS = {
     "accounts:test_email": ("get", (Role.SYSADMIN,), None),
     "accounts:security_users": ("get", (Role.SECADMIN,), None),
     "accounts:force_logout": ("post", (Role.SECADMIN,), None),
+    "accounts:security_lockouts": ("get", (Role.SECADMIN,), None),
+    "accounts:unlock": ("post", (Role.SECADMIN,), None),
     "accounts:notifications": ("get", EVERYONE, None),
     "accounts:notifications_read_all": ("post", EVERYONE, None),
     "accounts:notification_settings": ("post", EVERYONE, None),
