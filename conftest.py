@@ -101,23 +101,37 @@ def auditor(db):
 # --- a session and a category, which most tests of proposals and replies need -------------------
 
 
-@pytest.fixture
-def session(db):
+def make_session(session_no, year, **extra):
+    """省十四届人大N次会议, opening on 20 January of `year`."""
     import datetime
 
     from django.utils import timezone
 
     from proposals.models import Session
 
+    numerals = "零一二三四五六七八九"
     return Session.objects.create(
-        name="省十四届人大三次会议",
+        name=f"省十四届人大{numerals[session_no]}次会议",
         level="provincial",
         term=14,
-        session_no=3,
-        opens_on=datetime.date(2026, 1, 20),
-        closes_on=datetime.date(2026, 1, 25),
-        submission_deadline=timezone.now() + datetime.timedelta(days=30),
+        session_no=session_no,
+        opens_on=datetime.date(year, 1, 20),
+        closes_on=datetime.date(year, 1, 25),
+        submission_deadline=extra.pop(
+            "submission_deadline", timezone.make_aware(datetime.datetime(year, 1, 22, 17, 0))
+        ),
+        **extra,
     )
+
+
+@pytest.fixture
+def session(db):
+    """The session in progress: still open for proposals for 30 days."""
+    import datetime
+
+    from django.utils import timezone
+
+    return make_session(3, 2026, submission_deadline=timezone.now() + datetime.timedelta(days=30))
 
 
 @pytest.fixture

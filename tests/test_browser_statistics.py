@@ -2,7 +2,6 @@
 session and back, follows a department's overdue figure to the proposal list, and downloads
 the 办理情况汇总表."""
 
-import datetime
 import io
 from pathlib import Path
 
@@ -10,10 +9,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
-from proposals.models import Session
+from conftest import PASSWORD, make_session
 from reports.tests import test_statistics_world as world
-from reports.tests.test_statistics_world import at, day
+from reports.tests.test_statistics_world import day
 from tests.browser import sign_in
 
 # the hand-checked session's fixtures, shared with the other statistics tests
@@ -35,15 +33,7 @@ def assert_accessible(page):
 
 @pytest.fixture
 def two_sessions(transactional_db, stats_world, build, deputy, department_a):
-    earlier = Session.objects.create(
-        name="省十四届人大二次会议",
-        level="provincial",
-        term=14,
-        session_no=2,
-        opens_on=datetime.date(2025, 1, 20),
-        closes_on=datetime.date(2025, 1, 25),
-        submission_deadline=at(datetime.date(2025, 1, 22)),
-    )
+    earlier = make_session(2, 2025)
     p = build.proposal(earlier, deputy)
     build.reply(build.assignment(p, department_a, assigned=day(-400), due=day(-300), replied=day(-310)), "A")
     return stats_world

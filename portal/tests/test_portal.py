@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Department, Role
-from conftest import make_user
+from conftest import make_session, make_user
 from portal import views
-from proposals.models import Category, Session
+from proposals.models import Category
 from replies import publication, services
 from replies.scaffold import Disclosure
 
@@ -189,15 +189,7 @@ def other_department(db):
 
 
 def test_filters_by_session_department_result_and_category(client, publish, session, category, other_department):
-    later = Session.objects.create(
-        name="省十四届人大四次会议",
-        level="provincial",
-        term=14,
-        session_no=4,
-        opens_on=datetime.date(2027, 1, 20),
-        closes_on=datetime.date(2027, 1, 25),
-        submission_deadline=session.submission_deadline,
-    )
+    later = make_session(4, 2027, submission_deadline=session.submission_deadline)
     health = Category.objects.create(name="医疗卫生", parent=Category.objects.create(name="社会事业"))
     clerk = make_user("p_clerk_edu", Role.CLERK, department=other_department, full_name="钱多")
     leader = make_user("p_leader_edu", Role.LEADER, department=other_department, full_name="孙少")

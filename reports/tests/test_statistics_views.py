@@ -1,6 +1,5 @@
 """The statistics page, the 办理情况汇总表 spreadsheet and who may see them."""
 
-import datetime
 import io
 from html import escape
 from urllib.parse import urlencode
@@ -10,7 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Delegation, Department
-from proposals.models import Assignment, Proposal, Session
+from conftest import make_session
+from proposals.models import Assignment, Proposal
 from replies.models import Feedback, Reply, ReplyVersion
 from reports.tests import test_statistics_world as world
 from reports.tests.test_statistics_world import at, day
@@ -93,15 +93,7 @@ def test_the_charts_are_named_described_and_link_to_their_rows(signed_in, stats_
 
 
 def test_the_result_chart_puts_every_session_side_by_side(signed_in, stats_world, build, deputy, department_a):
-    earlier = Session.objects.create(
-        name="省十四届人大二次会议",
-        level="provincial",
-        term=14,
-        session_no=2,
-        opens_on=datetime.date(2025, 1, 20),
-        closes_on=datetime.date(2025, 1, 25),
-        submission_deadline=at(datetime.date(2025, 1, 22)),
-    )
+    earlier = make_session(2, 2025)
     p = build.proposal(earlier, deputy)
     for category, dept in (("A", department_a), ("D", stats_world.b)):
         build.reply(build.assignment(p, dept, assigned=day(-400), due=day(-300), replied=day(-310)), category)
@@ -115,15 +107,7 @@ def test_the_result_chart_puts_every_session_side_by_side(signed_in, stats_world
 
 
 def test_the_default_session_is_the_latest_with_assignments(signed_in, stats_world):
-    Session.objects.create(
-        name="省十四届人大四次会议",
-        level="provincial",
-        term=14,
-        session_no=4,
-        opens_on=datetime.date(2027, 1, 20),
-        closes_on=datetime.date(2027, 1, 25),
-        submission_deadline=at(datetime.date(2027, 1, 22)),
-    )
+    make_session(4, 2027)
     response = signed_in.get(STATISTICS)
     assert response.context["session"] == stats_world.session
 
