@@ -211,16 +211,18 @@ def highlight(text: str, query: Query, *, width: int = 60) -> str:
     """An excerpt of `text` around the first hit, with every hit marked (HTML-safe)."""
     if not text:
         return ""
-    norm = normalize(text)
-    # NFKC can change lengths (ﬁ → fi); then positions no longer line up, so mark nothing.
-    aligned = len(norm) == len(text)
+    # Normalised character by character, remembering where each normalised character came
+    # from: NFKC changes lengths (…→..., ﬁ→fi), and the marks belong on the original text.
+    pieces = [normalize(c) for c in text]
+    norm = "".join(pieces)
+    origin = [i for i, piece in enumerate(pieces) for _ in piece]
     hits = []
-    if aligned:
-        for term in query.terms:
-            start = norm.find(term)
-            while start != -1:
-                hits.append((start, start + len(term)))
-                start = norm.find(term, start + len(term))
+    for term in query.terms:
+        start = norm.find(term)
+        while start != -1:
+            stop = start + len(term)
+            hits.append((origin[start], origin[stop - 1] + 1))
+            start = norm.find(term, stop)
     hits.sort()
     first = hits[0][0] if hits else 0
     begin = max(0, first - width // 3)

@@ -170,6 +170,11 @@ def test_the_highlight_marks_every_hit_and_escapes_the_rest():
     assert html == "&lt;b&gt;职业<mark>教育</mark>&lt;/b&gt;与高等<mark>教育</mark>"
 
 
+def test_the_highlight_marks_hits_in_text_whose_normal_form_is_longer_or_full_width():
+    html = search.highlight("现答复如下……职业教育与５Ｇ", search.parse("教育 5g"))
+    assert html == "现答复如下……职业<mark>教育</mark>与<mark>５Ｇ</mark>"
+
+
 def test_the_highlight_shows_the_text_around_a_late_hit():
     query = search.parse("目标")
     html = search.highlight("前" * 200 + "目标" + "后" * 200, query, width=60)
