@@ -194,6 +194,14 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(autouse=True)
+def two_factor_optional(settings):
+    # Personas sign in with force_login or the password alone. In production coordinators,
+    # leaders, auditors and system administrators must use two-factor sign-in; the tests of it
+    # (accounts/tests/test_two_factor.py, tests/test_browser_two_factor.py) require it again.
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import signals
 
-        from . import audit
+        from . import audit, lockout, two_factor_views
         from .middleware import start_session_clock
         from .models import Role
         from .registry import HomePanel, NavItem, register_nav, register_panel
@@ -19,6 +19,8 @@ class AccountsConfig(AppConfig):
         signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit_login_failed")
         signals.user_logged_out.connect(audit.on_logged_out, dispatch_uid="audit_logout")
         signals.user_logged_in.connect(start_session_clock, dispatch_uid="session_clock")
+        signals.user_logged_in.connect(lockout.on_logged_in, dispatch_uid="lockout_success")
+        signals.user_logged_in.connect(two_factor_views.on_logged_in, dispatch_uid="two_factor_state")
 
         everyone = tuple(Role.values)
         register_nav(NavItem(_("首页"), "home", everyone, order=0))

@@ -41,7 +41,9 @@ class LoginForm(AuthenticationForm):
             if lockout.record_failure(self.request, username):
                 raise self._locked() from None
             raise
-        lockout.record_success(username)
+        # The failures are cleared when the user is signed in (lockout.on_logged_in), which
+        # with two-factor sign-in is only after the code: a right password alone must not reset
+        # the count of wrong codes.
         return cleaned
 
 

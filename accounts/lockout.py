@@ -119,6 +119,11 @@ def record_success(username) -> None:
         LoginFailure.objects.filter(username=name).update(username="")
 
 
+def on_logged_in(sender, request, user, **kwargs):
+    """Connected to user_logged_in (AccountsConfig.ready): the sign-in is complete."""
+    record_success(user.get_username())
+
+
 def unlock(request, lock: LoginLock) -> list[LoginLock]:
     """Ends the lock now, audited. Unlocking an account also ends the locks on the addresses its
     failures came from in the window (one person's mistyping locks both), so the user can sign

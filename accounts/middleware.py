@@ -182,3 +182,39 @@ class PasswordPolicyMiddleware:
         if request.resolver_match.view_name in self.ALLOWED:
             return None
         return _redirect(request, _with_next(request, reverse("accounts:password_change")))
+
+
+class TwoFactorMiddleware:
+    """Two-factor sign-in (accounts.two_factor_views): a session that signed in without the
+    code of the user's authenticator is ended; a user whose role must use two-factor sign-in
+    (TWO_FACTOR_REQUIRED_ROLES) and has not enrolled reaches only the enrolment page (and the
+    pages the password policy allows) until done. Reads the state the sign-in left in the
+    session: no query per request."""
+
+    ALLOWED = PasswordPolicyMiddleware.ALLOWED | {"two_factor:setup", "two_factor:confirm"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from . import two_factor
+        from .two_factor_views import NOT_ENROLLED, SESSION_STATE, UNVERIFIED, VERIFIED
+
+        if not request.user.is_authenticated:
+            return None
+        state = request.session.get(SESSION_STATE)
+        if state == VERIFIED:
+            return None
+        if state is None:  # a session from before two-factor sign-in existed: as at sign-in
+            state = UNVERIFIED if two_factor.confirmed_device(request.user) else NOT_ENROLLED
+            request.session[SESSION_STATE] = state
+        if state == UNVERIFIED:
+            logout(request)
+            messages.warning(request, _("您的账号已启用双因素认证，请重新登录并输入验证码。"))
+            return _redirect(request, reverse(settings.LOGIN_URL))
+        if not two_factor.required_for(request.user) or request.resolver_match.view_name in self.ALLOWED:
+            return None
+        return _redirect(request, _with_next(request, reverse("two_factor:setup")))

@@ -335,7 +335,7 @@ class DigestLog(models.Model):
 
 # --- the audit log (审计日志) ------------------------------------------------------------------
 # It lives in accounts because most of what it records happens here (sign-in, passwords, roles,
-# and the lockout and two-factor steps still to come), and accounts may import no app to its
+# the lockout and two-factor sign-in), and accounts may import no app to its
 # right; proposals, replies and reports call accounts.audit.record() for their own events.
 
 
@@ -351,10 +351,19 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_ENROLLED = "2fa_enrolled", _("启用双因素认证")
     TWO_FACTOR_REMOVED = "2fa_removed", _("停用双因素认证")
     TWO_FACTOR_FAILED = "2fa_failed", _("双因素认证失败")
+    # A single-use recovery code let the user in instead of an authenticator code.
+    RECOVERY_CODE_USED = "recovery_code_used", _("使用恢复码登录")
+    RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("重新生成恢复码")
     PASSWORD_CHANGED = "password_changed", _("修改密码")
     USER_CREATED = "user_created", _("创建用户")
     USER_CHANGED = "user_changed", _("修改用户角色、单位或状态")
     USER_DELETED = "user_deleted", _("删除用户")
+    # 三员分立: roles are granted by the security administrator (accounts.roles).
+    ROLE_CHANGED = "role_changed", _("变更角色")
+    # The system administrator set another user's password.
+    PASSWORD_RESET = "password_reset", _("重置密码")
+    # Departments, delegations and deputies changed in 系统管理 (details: op, model, changes).
+    RECORD_CHANGED = "record_changed", _("修改基础数据")
     DENIED = "denied", _("拒绝访问")
     DOWNLOAD = "download", _("下载")
     PERSONAL_DATA_VIEWED = "personal_data_viewed", _("查看个人信息")
@@ -481,3 +490,42 @@ class LoginLock(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.key}"
+
+
+# --- two-factor sign-in (accounts.two_factor) -----------------------------------------------------
+
+
+class TwoFactorDevice(models.Model):
+    """The user's authenticator app (TOTP, RFC 6238). Unconfirmed until the user has typed one
+    valid code from it; only a confirmed device is asked for at sign-in."""
+
+    user = models.OneToOneField(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="two_factor")
+    # Base32, as the authenticator app receives it in the QR code.
+    secret = models.CharField(_("密钥"), max_length=64)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+    # The last 30-second time step a code was accepted for: a code is good once (no replay).
+    last_step = models.BigIntegerField(default=-1)
+
+    class Meta:
+        verbose_name = _("双因素认证设备")
+        verbose_name_plural = _("双因素认证设备")
+
+    def __str__(self):
+        return f"{self.user} TOTP"
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for when the authenticator is lost; only its keyed hash is stored."""
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+        constraints = [models.UniqueConstraint(fields=["user", "digest"], name="recovery_code_unique")]
+
+    def __str__(self):
+        return f"{self.user} recovery code"

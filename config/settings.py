@@ -135,6 +135,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.PasswordPolicyMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -225,6 +226,11 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 5)
 LOCKOUT_ADDRESS_FAILURES = env_int("LOCKOUT_ADDRESS_FAILURES", 5)
 LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 30)
+# Two-factor sign-in (accounts.two_factor, TOTP): the roles that must use it (an empty list makes
+# it optional for everyone); the others may turn it on. The issuer names the account in the
+# authenticator app.
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", "coordinator,leader,auditor,sysadmin")
+TWO_FACTOR_ISSUER = env_str("TWO_FACTOR_ISSUER", "建议办理平台")
 
 # --- internationalisation -------------------------------------------------------------------
 # UI strings are written in Chinese (the msgids); locale/en holds the English translation and

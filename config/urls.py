@@ -9,6 +9,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/two-factor/", include("accounts.two_factor_urls")),
     path("audit/", include("accounts.audit_urls")),
     path("proposals/", include("proposals.urls")),
     path("replies/", include("replies.urls")),

@@ -372,6 +372,10 @@ def dev_env(db_url: str) -> dict:
     env.setdefault("DEBUG", "true")
     env.setdefault("SECRET_KEY", local_secret_key())
     env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    # The demo accounts sign in with the password alone; production requires two-factor
+    # sign-in of coordinators, leaders, auditors and system administrators. Set the variable
+    # (e.g. TWO_FACTOR_REQUIRED_ROLES=coordinator make run) to try the mandatory enrolment.
+    env.setdefault("TWO_FACTOR_REQUIRED_ROLES", "")
     return env
 
 
