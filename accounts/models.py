@@ -2,7 +2,7 @@ import datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,7 +78,13 @@ class JianyiUserManager(UserManager):
         username or name; one query per page whatever the number of accounts."""
         # The account's lock, if it is locked now (解除锁定), in the same query.
         lock = LoginLock.objects.active().filter(kind=LockKind.USERNAME, key=Lower(OuterRef("username")))
-        users = self.select_related("department").annotate(lock_id=Subquery(lock.values("pk")[:1])).order_by("username")
+        # Whether two-factor sign-in is on (重置双因素认证), in the same query too.
+        enrolled = TwoFactorDevice.objects.filter(user=OuterRef("pk"), confirmed_at__isnull=False)
+        users = (
+            self.select_related("department")
+            .annotate(lock_id=Subquery(lock.values("pk")[:1]), has_two_factor=Exists(enrolled))
+            .order_by("username")
+        )
         if query:
             users = users.filter(Q(username__icontains=query) | Q(full_name__icontains=query))
         return users

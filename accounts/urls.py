@@ -1,19 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
-from .forms import LoginForm
+from . import role_views, two_factor_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", two_factor_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
@@ -32,6 +25,8 @@ urlpatterns = [
     path("security/force-logout/", views.force_logout, name="force_logout"),
     path("security/lockouts/", views.security_lockouts, name="security_lockouts"),
     path("security/unlock/", views.unlock, name="unlock"),
+    path("security/users/<int:pk>/role/", role_views.role_change, name="role_change"),
+    path("security/users/<int:pk>/role/change/", role_views.role_change_submit, name="role_change_submit"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/settings/", views.notification_settings, name="notification_settings"),

@@ -33,11 +33,14 @@ EXPORTERS = (Role.CLERK, Role.LEADER, Role.COORDINATOR)
 
 # URLs anyone may open, signed in or not.
 PUBLIC = {"accounts:login", "accounts:logout", "healthz", "set_language"}
+# The login's second step answers anyone with a pending sign-in (accounts/tests/test_two_factor.py).
+PUBLIC |= {"two_factor:verify"}
 # The public portal answers everyone alike (portal/tests check its pages).
 PUBLIC |= {"portal:index", "portal:proposal", "portal:reply", "portal:reply_pdf"}
 
 # name → (method, roles that may use it, the object the URL names or None)
 # Objects: "proposal" is led by `deputy`, co-signed by `cosigner`; others cannot see it.
+# "account" is `clerk_a`'s user account (the security administrator's 变更角色 page).
 URLS = {
     "home": ("get", EVERYONE, None),
     "search": ("get", READERS, None),
@@ -48,10 +51,17 @@ URLS = {
     "accounts:force_logout": ("post", (Role.SECADMIN,), None),
     "accounts:security_lockouts": ("get", (Role.SECADMIN,), None),
     "accounts:unlock": ("post", (Role.SECADMIN,), None),
+    "accounts:role_change": ("get", (Role.SECADMIN,), "account"),
+    "accounts:role_change_submit": ("post", (Role.SECADMIN,), "account"),
     "accounts:notifications": ("get", EVERYONE, None),
     "accounts:notifications_read_all": ("post", EVERYONE, None),
     "accounts:notification_settings": ("post", EVERYONE, None),
     "accounts:notification_open": ("post", EVERYONE, "notification"),
+    "two_factor:setup": ("get", EVERYONE, None),
+    "two_factor:confirm": ("post", EVERYONE, None),
+    "two_factor:recovery_codes": ("post", EVERYONE, None),
+    "two_factor:disable": ("post", EVERYONE, None),
+    "two_factor:reset": ("post", (Role.SECADMIN,), None),
     "audit:list": ("get", (Role.AUDITOR,), None),
     "audit:export": ("get", (Role.AUDITOR,), None),
     "proposals:list": ("get", BOTH, None),
@@ -259,6 +269,7 @@ def world(deputy, cosigner, coordinator, clerk_a, leader_a, settings, tmp_path):
             file=default_storage.save("exports/x.xlsx", ContentFile(b"PK\x05\x06" + b"\x00" * 18)),
         ),
         "commitment": commitment,
+        "account": clerk_a,
     }
 
 

@@ -216,9 +216,9 @@ def test_creating_a_user_in_the_admin_records_the_role(client, sysadmin):
     response = client.post(
         reverse("admin:accounts_user_add"),
         {
-            "username": "new_auditor",
-            "full_name": "新审计员",
-            "role": Role.AUDITOR,
+            "username": "new_coordinator",
+            "full_name": "新交办员",
+            "role": Role.COORDINATOR,
             "department": "",
             "email": "a@example.gov.cn",
             "password1": "Lang-genug-2024",
@@ -227,7 +227,7 @@ def test_creating_a_user_in_the_admin_records_the_role(client, sysadmin):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = only(action=AuditAction.USER_CREATED)
-    assert entry.details["role"] == Role.AUDITOR and entry.object_label == "新审计员"
+    assert entry.details["role"] == Role.COORDINATOR and entry.object_label == "新交办员"
 
 
 def test_saving_a_user_without_role_or_department_changes_records_no_change(client, sysadmin, clerk_a):

@@ -29,3 +29,12 @@ def test_an_is_staff_flag_is_reported(db):
     User.objects.filter(pk=user.pk).update(is_staff=True)
     with pytest.raises(CommandError, match="staff_flag: has is_staff set"):
         call_command("check_separation")
+
+
+def test_a_fresh_installation_gets_its_security_administrator_without_any_superuser(db, capsys):
+    User.objects.create_superuser("first_admin", password="Jianyi-demo-2024", full_name="郑伟")
+    make_user("officer", "coordinator")
+    call_command("set_role", "officer", "secadmin", "--reason", "新系统初始化")
+    call_command("check_separation")
+    assert "sysadmin accounts: 1, secadmin accounts: 1, auditor accounts: 0" in capsys.readouterr().out
+    assert not User.objects.filter(is_superuser=True).exists()

@@ -358,3 +358,10 @@ def test_only_the_security_administrator_may_reset(client, coordinator, clerk_a)
     client.force_login(coordinator)
     assert client.post(reverse("two_factor:reset"), {"user": clerk_a.pk}).status_code == 403
     assert TwoFactorDevice.objects.filter(user=clerk_a).exists()
+
+
+def test_the_account_list_shows_who_has_it_with_a_reset_button(client, secadmin, clerk_a, clerk_b):
+    enrol(clerk_a)
+    client.force_login(secadmin)
+    page = client.get(reverse("accounts:security_users")).content.decode()
+    assert page.count("重置双因素认证：") == 1 and "重置双因素认证：赵磊" in page
