@@ -34,6 +34,15 @@ class JianyiAdminSite(admin.AdminSite):
 
         return guard
 
+    def password_change(self, request, extra_context=None):
+        # The product's one password page (rules, audit entry), also under the admin's header link.
+        from .views import PasswordChangeView
+
+        view = PasswordChangeView.as_view(
+            template_name="accounts/password_change.html", success_url=reverse("accounts:password_change_done")
+        )
+        return view(request)
+
     def login(self, request, extra_context=None):
         # One login page for the whole product.
         if request.user.is_authenticated and not self.has_permission(request):

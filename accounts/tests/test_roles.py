@@ -698,3 +698,18 @@ def test_a_deputy_record_takes_only_a_deputy_account_as_its_login(client, sysadm
     assert "登录账号须为角色是“人大代表”的账号。" in text(response)
     assert not Deputy.objects.exists()
     assert not AuditEntry.objects.filter(action=AuditAction.RECORD_CHANGED).exists()
+
+
+def test_the_admins_own_password_link_is_the_audited_password_page(client, sysadmin):
+    from conftest import PASSWORD
+
+    client.force_login(sysadmin)
+    page = client.get(reverse("admin:password_change"))
+    assert page.status_code == 200 and "原密码" in page.content.decode()
+    new = "Admin-new-pass-2025"
+    response = client.post(
+        reverse("admin:password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    assert only(action=AuditAction.PASSWORD_CHANGED).user == sysadmin
