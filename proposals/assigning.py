@@ -208,7 +208,11 @@ def _locked(assignment):
     """The assignment re-read under a row lock: requests about it queue up, so a double click
     files one request and nobody acts on a stale copy."""
     return (
-        Assignment.objects.select_for_update().select_related("proposal__session", "department").get(pk=assignment.pk)
+        # of self: locking the joined session and department rows would queue every request of
+        # the session (and the office's acceptances) behind this one.
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("proposal__session", "department")
+        .get(pk=assignment.pk)
     )
 
 
@@ -350,7 +354,7 @@ def decide_reassignment(request, actor, *, approve, note="", new_department=None
     departments and the deputy are told. Refusing needs a reason."""
     _require_coordinator(actor)
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("proposal__session", "department")
         .get(pk=request.assignment_id)
     )
@@ -431,7 +435,9 @@ def decide_reassignment(request, actor, *, approve, note="", new_department=None
 def decide_extension(request, actor, *, approve, note="", new_due=None, version=None):
     _require_coordinator(actor)
     assignment = (
-        Assignment.objects.select_for_update().select_related("proposal", "department").get(pk=request.assignment_id)
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("proposal", "department")
+        .get(pk=request.assignment_id)
     )
     _check_still_pending(request, assignment, version)
     proposal = assignment.proposal

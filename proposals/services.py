@@ -480,7 +480,6 @@ def not_accept(proposal, actor, *, reason, note, disposition):
 
 
 @transaction.atomic
-@transaction.atomic
 def close_proposal(proposal, note, *, actor=None, now=None):
     """办结: called by the replies app when every reply is issued and its feedback settled.
     Closing twice changes nothing."""
@@ -505,6 +504,7 @@ def reopen_for_rehandling(proposal):
     )
 
 
+@transaction.atomic
 def merge_proposals(proposal, into, actor):
     """并案办理: `proposal` is handled together with `into`; both stay and are answered
     separately. Merging into a proposal that is itself merged joins its group."""

@@ -368,7 +368,11 @@ def sign(reply, actor, *, now=None):
         raise ReplyError(_("只有本单位负责人可以签发。"))
     now = now or timezone.now()
     today = timezone.localdate(now)
-    locked = Reply.objects.select_for_update().select_related("assignment__proposal__session").get(pk=reply.pk)
+    # Only the reply's row: a join's rows would be locked too, and the session row would make
+    # every signature of the session (and every acceptance) wait for this one.
+    locked = (
+        Reply.objects.select_for_update(of=("self",)).select_related("assignment__proposal__session").get(pk=reply.pk)
+    )
     if locked.status == Status.SIGNED:
         raise ReplyError(_("此件已签发（%(number)s），不能重复签发。") % {"number": locked.document_number})
     if locked.status != Status.IN_REVIEW:

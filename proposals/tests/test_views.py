@@ -416,3 +416,15 @@ def test_the_proposal_page_shows_which_step_it_has_reached(client, deputy, submi
     page = client.get(reverse("proposals:detail", args=[submitted.pk])).content.decode()
     assert 'progress-steps__step--done">审查立案' in page
     assert 'aria-current="step">交办' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_merging_works_outside_a_test_transaction(client, coordinator, make_submitted, deputy, outsider_deputy):
+    # Under `db` every test runs inside a transaction, which hid a select_for_update without
+    # one of its own (a 500 in production).
+    main = services.accept_proposal(make_submitted(deputy, "关于加强科技成果转化的建议"), coordinator)
+    other = make_submitted(outsider_deputy, "关于促进科技成果转化的建议")
+    client.force_login(coordinator)
+    response = client.post(reverse("proposals:merge", args=[other.pk]), {"number": main.number})
+    assert response.status_code == 302
+    assert reload(other).merged_into == main

@@ -486,3 +486,22 @@ def test_the_leaders_return_comment_stays_off_the_proposals_timeline(in_review, 
     services.return_for_revision(in_review, leader_a, comment="内部意见：数据再核实。")
     event = in_review.assignment.proposal.events.get(kind=ProposalEvent.Kind.REPLY_RETURNED)
     assert "内部意见" not in event.message and "内部意见" not in str(event.details)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_does_not_wait_for_a_lock_on_the_session(in_review, leader_a):
+    # The office's acceptances lock the session row (its proposal counter); signing must lock
+    # only the reply (and its series), or every signature of the session queues behind them.
+    import psycopg
+
+    settings = connection.settings_dict
+    params = {"dbname": settings["NAME"], "user": settings["USER"], "host": settings["HOST"], "port": settings["PORT"]}
+    session_id = in_review.assignment.proposal.session_id
+    with psycopg.connect(**{k: v for k, v in params.items() if v}) as other:
+        other.execute("SELECT 1 FROM proposals_session WHERE id = %s FOR UPDATE", [session_id])
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            services.sign(in_review, leader_a)
+        other.rollback()
+    assert reload(in_review).status == Reply.Status.SIGNED
