@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts import audit
 from accounts.models import AuditAction, Department, Role
 from accounts.permissions import role_required
+from proposals.text import parse_id
 
 from . import numbering
 from .forms import SeriesForm, SettingsForm, SnippetForm
@@ -93,7 +94,7 @@ def series_list(request):
         if not can_edit:
             raise PermissionDenied
         department = (
-            departments.filter(pk=request.POST.get("department")).first()
+            departments.filter(pk=parse_id(request.POST.get("department"))).first()
             if departments is not None
             else user.department
         )

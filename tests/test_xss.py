@@ -10,6 +10,7 @@ import docx
 import openpyxl
 import pdfplumber
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +22,8 @@ from replies import feedback, followup
 from replies import services as reply_services
 from replies.models import ContactRecord, Feedback, Snippet
 from replies.tests.conftest import fill, reload
+from reports import exports
+from reports.models import ListExport
 
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = "<img src=x onerror=alert(2)>"
@@ -264,3 +267,147 @@ def test_the_statistics_workbook_keeps_the_payload_as_plain_text_cells(client, w
     typed_cells = [cell for cell in cells if isinstance(cell.value, str) and SCRIPT in cell.value]
     assert typed_cells
     assert all(cell.data_type == "s" for cell in typed_cells)
+
+
+# --- the annual report, the list exports, the audit export and system administration -------------
+
+
+def docx_texts(document):
+    """Every run of the body and of the tables' cells."""
+    paragraphs = list(document.paragraphs)
+    for table in document.tables:
+        paragraphs += [p for row in table.rows for cell in row.cells for p in cell.paragraphs]
+    return [run.text for paragraph in paragraphs for run in paragraph.runs]
+
+
+def test_the_annual_report_docx_carries_the_payload_as_literal_text(client, world, coordinator):
+    # key supervision puts the proposal, its deputy, its leader and its department in table 6
+    leader = fit("陈志刚", 60)
+    type(world["proposal"]).objects.filter(pk=world["proposal"].pk).update(is_key=True, supervising_leader=leader)
+    client.force_login(coordinator)
+    response = client.post(reverse("reports:annual_report"), {"session": world["session"].pk})
+    assert response.status_code == 200
+    document = docx.Document(io.BytesIO(response.content))
+    runs = docx_texts(document)
+    for text in (
+        world["session"].name,  # the title
+        typed("吉林省科学技术厅"),  # table 2, the departments
+        fit("经济建设", 40),  # table 3, the categories' aspects
+        typed("关于科技成果转化的建议"),  # table 6, the key proposals
+        fit("王宇辉", 50),
+        leader,
+    ):
+        assert any(text in run for run in runs), text
+    # text, never markup: no element of the document is a script or an image
+    assert not document.element.xpath("//*[local-name()='script' or local-name()='img']")
+
+
+def cells_of(workbook):
+    return [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+def typed_cells(workbook):
+    return [cell for cell in cells_of(workbook) if isinstance(cell.value, str) and SCRIPT in cell.value]
+
+
+# A title a spreadsheet would run as a formula if it were written as one.
+FORMULA = f'=HYPERLINK("https://example.com/","{SCRIPT}")'
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def every_commitment(world):
+    # the list shows one year's open items by default; the promises fall due in 90 days
+    return f"state=all&year={world['reply'].commitments.earliest('due').due.year}"
+
+
+# Each list export with its requester, its query string and a typed text of its own columns.
+EXPORTS = [
+    ("proposals", "coordinator", None, fit("长春代表团", 50)),
+    ("inbox", "clerk_a", None, fit("王宇辉", 50)),
+    ("replies", "coordinator", None, typed("吉林省科学技术厅")),
+    ("feedback", "coordinator", None, typed("落实不够。")),
+    ("followups", "coordinator", every_commitment, typed("建成平台")),
+]
+
+
+@pytest.mark.parametrize(("list_name", "persona", "query", "text"), EXPORTS, ids=[e[0] for e in EXPORTS])
+def test_every_list_export_keeps_the_payload_as_plain_text_cells(
+    media, world, request, list_name, persona, query, text
+):
+    type(world["proposal"]).objects.filter(pk=world["proposal"].pk).update(title=FORMULA)
+    user = request.getfixturevalue(persona)
+    export = exports.request_export(user, list_name, query(world) if query else "")
+    assert exports.build(export.pk)  # what the worker's job runs
+    export.refresh_from_db()
+    assert export.status == ListExport.Status.DONE
+    with export.file.open("rb") as f:
+        workbook = openpyxl.load_workbook(io.BytesIO(f.read()))
+    values = [cell.value for cell in typed_cells(workbook)]
+    for expected in (world["session"].name, text):  # every list has the session column
+        assert any(expected in value for value in values), expected
+    assert "'" + FORMULA in values  # the title: quoted, so no spreadsheet program evaluates it
+    assert all(cell.data_type == "s" for cell in typed_cells(workbook))
+    assert not [cell for cell in cells_of(workbook) if cell.data_type == "f"]
+
+
+def test_the_audit_export_keeps_the_payload_as_plain_text_cells(client, world, coordinator, auditor):
+    AuditEntry.objects.create(user=coordinator, action=AuditAction.DOWNLOAD, object_label=FORMULA, details={})
+    client.force_login(auditor)
+    response = client.get(reverse("audit:export"))
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    values = [cell.value for cell in typed_cells(workbook)]
+    assert typed("对象") in values
+    assert any(f"详情{SCRIPT}" in value for value in values)  # the details, written out as one text
+    assert "'" + FORMULA in values
+    assert all(cell.data_type == "s" for cell in typed_cells(workbook))
+    assert not [cell for cell in cells_of(workbook) if cell.data_type == "f"]
+
+
+@pytest.fixture
+def admin_world(world, deputy, department_a, sysadmin):
+    """What the system administrator keeps, every text field typed: the deputy's account and
+    deputy record, the department, the delegation, and an entry in the admin's recent actions."""
+    deputy.email, deputy.phone = "deputy@example.gov.cn", fit("0431", 30)
+    deputy.save()
+    record = deputy.deputy
+    record.phone, record.address = fit("0431", 30), typed("长春市人民大街")
+    record.save()
+    department_a.doc_code, department_a.phone = fit("吉科发", 30), fit("0431", 30)
+    department_a.save()
+    LogEntry.objects.log_actions(
+        sysadmin.pk, [department_a], CHANGE, change_message=typed("修改了单位"), single_object=True
+    )
+    return {"user": deputy, "deputy": record, "department": department_a, "delegation": record.delegation}
+
+
+ADMIN_MODELS = ["user", "department", "delegation", "deputy"]
+ADMIN_PAGES = [("index", None)] + [
+    (view, model) for model in ADMIN_MODELS for view in ("changelist", "change", "history", "delete")
+]
+
+
+def admin_url(view, model, objects):
+    if view == "index":
+        return reverse("admin:index")
+    name = f"admin:accounts_{model}_{view}"
+    return reverse(name) if view == "changelist" else reverse(name, args=[objects[model].pk])
+
+
+@pytest.mark.parametrize(("view", "model"), ADMIN_PAGES, ids=[f"{v}-{m}" if m else v for v, m in ADMIN_PAGES])
+def test_the_admin_pages_show_typed_text_escaped_to_the_system_administrator(
+    client, admin_world, sysadmin, view, model
+):
+    client.force_login(sysadmin)
+    response = client.get(admin_url(view, model, admin_world))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert ESCAPED_SCRIPT in body, "the page does not show any typed text: the test would prove nothing"
+    assert SCRIPT not in body
+    assert IMAGE not in body
+    assert "onerror=alert(2)>" not in body

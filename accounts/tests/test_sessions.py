@@ -253,7 +253,7 @@ def test_production_cookies_are_secure_http_only_and_same_site_lax(monkeypatch):
     prod = runpy.run_path(str(Path(django_settings.BASE_DIR) / "config" / "settings.py"))
     assert prod["SESSION_COOKIE_SECURE"] is True
     assert prod["CSRF_COOKIE_SECURE"] is True
-    assert prod["SESSION_COOKIE_HTTPONLY"] is True
+    assert prod["SESSION_COOKIE_HTTPONLY"] is True and prod["CSRF_COOKIE_HTTPONLY"] is True
     assert prod["SESSION_COOKIE_SAMESITE"] == prod["CSRF_COOKIE_SAMESITE"] == "Lax"
     assert (prod["SESSION_IDLE_TIMEOUT_MINUTES"], prod["SESSION_ABSOLUTE_HOURS"]) == (30, 12)
     assert (prod["PASSWORD_MIN_LENGTH"], prod["PASSWORD_MIN_CLASSES"], prod["PASSWORD_MAX_AGE_DAYS"]) == (8, 3, 90)

@@ -436,3 +436,19 @@ def test_render_reply_writes_the_signed_reply_and_refuses_an_unsigned_one(signed
         stdout=io.StringIO(),
     )
     assert "草稿" in (tmp_path / "x.html").read_text()
+
+
+@pytest.mark.parametrize("department", ["x", "²", "", "99999999999999999999"])
+def test_a_coordinator_naming_no_real_department_for_a_series_gets_a_message(client, coordinator, department):
+    # Found by the wapiti scan: a non-numeric department was a 500.
+    client.force_login(coordinator)
+    data = {
+        "department": department,
+        "kind": "reply",
+        "year": 2026,
+        "pattern": "吉科发〔{年份}〕{序号}号",
+        "next_number": 1,
+    }
+    response = client.post(reverse("replies:series"), data)
+    assert response.status_code == 200
+    assert "请选择单位" in response.content.decode()
