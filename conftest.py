@@ -202,6 +202,14 @@ def two_factor_optional(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    # The cache is per process (LocMemCache): nothing one test cached reaches the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

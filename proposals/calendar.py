@@ -18,6 +18,7 @@ import openpyxl
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError
@@ -137,6 +138,12 @@ def set_days(
             update_fields=["is_workday", "name", "source", "updated_by", "updated_at"],
         )
         recomputed = recompute_open_deadlines(actor) if changed else 0
+        if changed:
+            from django.core.cache import cache
+
+            from .context_processors import cache_key
+
+            transaction.on_commit(lambda: cache.delete(cache_key(timezone.localdate())))
         text = summary or (_describe(changed) if changed else _("工作日历未变化"))
         return CalendarChange.objects.create(
             actor=actor, summary=text[:SUMMARY_MAX], days_changed=len(changed), deadlines_recomputed=recomputed

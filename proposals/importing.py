@@ -885,7 +885,7 @@ def _differences(row, before):
 
 
 def _search_text(title, suggestions):
-    # The same text services keep for similarity search.
+    # The same text the services keep for full-text search.
     return "\n".join([title, *suggestions])
 
 

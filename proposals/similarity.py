@@ -2,16 +2,19 @@
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Q
-from django.db.models.functions import Greatest
 
 from accounts.models import Role
 
 from .models import Proposal
 
 
-def similar_proposals(title, text, *, user, exclude=None, limit=5):
-    """The proposals closest to `title` and `text` (title and suggestions), in this session
-    and past ones. The `%` lookups use the trigram GIN indexes; the similarity orders them.
+def similar_proposals(title, *, user, exclude=None, limit=5):
+    """The proposals whose titles are closest to `title`, in this session and past ones,
+    through the trigram GIN index on the title (docs/performance.md: comparing whole texts
+    costs seconds at national scale, so the suggestions are not compared). `%` matches at
+    pg_trgm.similarity_threshold, which the connection sets to 0.5 (config/settings.py):
+    关于加强科技成果转化的建议 and 关于促进科技成果转化的建议 score 0.56, titles sharing
+    only 关于……的建议 about 0.26.
 
     A coordinator compares with everything submitted. A deputy sees registered (numbered)
     proposals, whatever happened to them since (titles are public once numbered), and their
@@ -24,10 +27,8 @@ def similar_proposals(title, text, *, user, exclude=None, limit=5):
     if exclude:
         queryset = queryset.exclude(pk=exclude)
     return list(
-        queryset.filter(Q(title__trigram_similar=title) | Q(search_text__trigram_similar=text or title))
-        .annotate(
-            similarity=Greatest(TrigramSimilarity("title", title), TrigramSimilarity("search_text", text or title))
-        )
+        queryset.filter(title__trigram_similar=title)
+        .annotate(similarity=TrigramSimilarity("title", title))
         .select_related("session", "lead_deputy")
         .order_by("-similarity", "-id")[:limit]
     )

@@ -104,10 +104,13 @@ def proposal_list(request):
     )
 
 
+REVIEWED = (Proposal.Status.SUBMITTED, Proposal.Status.RETURNED, Proposal.Status.ACCEPTED)
+
+
 @login_required
 def proposal_detail(request, pk):
-    proposal = get_proposal_for_user(request, pk)
-    proposal = Proposal.objects.for_detail().with_signer_count().get(pk=proposal.pk)
+    # One query finds it among what the user may see and loads what the page shows.
+    proposal = get_for_user(Proposal.objects.for_detail().with_signer_count(), request.user, pk=pk)
     user = request.user
     is_lead = proposal.lead_deputy.user_id == user.pk
     my_cosign = next((c for c in proposal.cosigners.all() if c.deputy.user_id == user.pk), None)
@@ -149,8 +152,9 @@ def proposal_detail(request, pk):
         "return_form": ReturnForm(),
         "not_accept_form": NotAcceptForm(),
         "merge_form": MergeForm(),
-        "similar": similar_proposals(proposal.title, proposal.search_text, exclude=proposal.pk, user=user)
-        if is_coordinator or (is_lead and proposal.is_editable)
+        # While it is reviewed (before assignment), where 并案 and duplicates are decided.
+        "similar": similar_proposals(proposal.title, exclude=proposal.pk, user=user)
+        if (is_coordinator and proposal.status in REVIEWED) or (is_lead and proposal.is_editable)
         else [],
         "visible_cosigners": [
             c for c in proposal.cosigners.all() if is_lead or is_coordinator or c.status == "confirmed"
@@ -327,9 +331,8 @@ def extract(request):
 @role_required(DEPUTY, COORDINATOR)
 def similar(request):
     title = plain(request.GET.get("title"), 200).strip()
-    text = plain("\n".join([title, *request.GET.getlist("suggestion")]), 20000)
     exclude = request.GET.get("exclude")
-    results = similar_proposals(title, text, exclude=parse_id(exclude), user=request.user) if len(title) >= 4 else []
+    results = similar_proposals(title, exclude=parse_id(exclude), user=request.user) if len(title) >= 4 else []
     return render(request, "proposals/_similar.html", {"similar": results})
 
 

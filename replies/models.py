@@ -71,7 +71,7 @@ class ReplyQuerySet(models.QuerySet):
         co-handlers on proposals it leads; coordinators see every reply (the working draft
         stays the department's, see views); deputies see the signed replies to the
         proposals they lead or co-signed."""
-        from proposals.models import Assignment, CoSigner
+        from proposals.models import Assignment, CoSigner, deputy_proposal_ids
 
         if not (user.is_authenticated and user.is_active):
             return self.none()
@@ -89,11 +89,10 @@ class ReplyQuerySet(models.QuerySet):
                 | Q(Exists(leads), kind=Reply.Kind.OPINION, signed_version__isnull=False)
             )
         if user.role == Role.DEPUTY:
-            cosigned = CoSigner.objects.filter(
-                proposal=OuterRef("assignment__proposal"), deputy__user=user, status=CoSigner.Status.CONFIRMED
-            )
-            return self.filter(kind=Reply.Kind.REPLY, signed_version__isnull=False).filter(
-                Q(assignment__proposal__lead_deputy__user=user) | Exists(cosigned)
+            return self.filter(
+                kind=Reply.Kind.REPLY,
+                signed_version__isnull=False,
+                assignment__proposal_id__in=deputy_proposal_ids(user, (CoSigner.Status.CONFIRMED,)),
             )
         return self.none()
 
