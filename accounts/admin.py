@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import audit
 from .models import AuditAction, Delegation, Department, Deputy, Role, User
+from .personal_data import mask_address, mask_phone
 
 # Changes to these are recorded in the audit log, with the old and the new value.
 AUDITED_USER_FIELDS = ("role", "department", "is_active")
@@ -224,6 +225,32 @@ class DelegationAdmin(AuditedRecordMixin, admin.ModelAdmin):
 
 
 class DeputyForm(forms.ModelForm):
+    # 个人信息保护: the system administrator enters a deputy's phone and address but sees them
+    # only masked (accounts.personal_data); an empty field keeps what is stored.
+    WRITE_ONLY = {"phone": mask_phone, "address": mask_address}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, mask in self.WRITE_ONLY.items():
+            field = self.fields.get(name)
+            current = getattr(self.instance, name, "") if self.instance.pk else ""
+            if field is None or not current:
+                continue
+            self.initial[name] = ""
+            field.help_text = _("已填写：%(masked)s。如需修改请输入新值，留空则保持不变。") % {"masked": mask(current)}
+
+    def _keep_if_empty(self, name):
+        value = self.cleaned_data.get(name)
+        if not value and self.instance.pk:
+            return getattr(type(self.instance).objects.get(pk=self.instance.pk), name)
+        return value
+
+    def clean_phone(self):
+        return self._keep_if_empty("phone")
+
+    def clean_address(self):
+        return self._keep_if_empty("address")
+
     def clean_user(self):
         # The login of a deputy is a 人大代表 account: linking a staff account would give the
         # deputy's proposals to a department or administrator role (accounts.roles).
