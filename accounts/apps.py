@@ -27,6 +27,7 @@ class AccountsConfig(AppConfig):
         register_nav(NavItem(_("审计日志"), "audit:list", (Role.AUDITOR,), order=20))
         register_nav(NavItem(_("账号安全"), "accounts:security_users", (Role.SECADMIN,), order=20))
         register_nav(NavItem(_("登录锁定"), "accounts:security_lockouts", (Role.SECADMIN,), order=21))
+        register_nav(NavItem(_("安全策略"), "accounts:security_policy", (Role.SECADMIN,), order=22))
         register_nav(NavItem(_("系统管理"), "admin:index", (Role.SYSADMIN,), order=90))
         register_panel(
             HomePanel(

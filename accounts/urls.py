@@ -25,6 +25,7 @@ urlpatterns = [
     path("security/force-logout/", views.force_logout, name="force_logout"),
     path("security/lockouts/", views.security_lockouts, name="security_lockouts"),
     path("security/unlock/", views.unlock, name="unlock"),
+    path("security/policy/", views.security_policy, name="security_policy"),
     path("security/users/<int:pk>/role/", role_views.role_change, name="role_change"),
     path("security/users/<int:pk>/role/change/", role_views.role_change_submit, name="role_change_submit"),
     path("notifications/", views.notifications, name="notifications"),

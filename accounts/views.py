@@ -166,6 +166,53 @@ def force_logout(request):
     return redirect("accounts:security_users")
 
 
+# --- 安全策略: the security policy in force, for the security administrator ------------------------
+
+
+def security_policy_rows():
+    """(what, value, the environment variable that sets it), read from the running settings."""
+    roles = dict(Role.choices)
+    required = "、".join(str(roles.get(r, r)) for r in settings.TWO_FACTOR_REQUIRED_ROLES)
+    days = settings.PASSWORD_MAX_AGE_DAYS
+    return [
+        (_("密码最短长度"), _("%(n)d 个字符") % {"n": settings.PASSWORD_MIN_LENGTH}, "PASSWORD_MIN_LENGTH"),
+        (
+            _("密码须包含的字符类别"),
+            _("四类中至少 %(n)d 类") % {"n": settings.PASSWORD_MIN_CLASSES},
+            "PASSWORD_MIN_CLASSES",
+        ),
+        (
+            _("工作人员密码有效期"),
+            _("%(n)d 天") % {"n": days} if days else _("不强制更换"),
+            "PASSWORD_MAX_AGE_DAYS",
+        ),
+        (
+            _("无操作自动退出"),
+            _("%(n)d 分钟") % {"n": settings.SESSION_IDLE_TIMEOUT_MINUTES},
+            "SESSION_IDLE_TIMEOUT_MINUTES",
+        ),
+        (_("单次登录最长时间"), _("%(n)d 小时") % {"n": settings.SESSION_ABSOLUTE_HOURS}, "SESSION_ABSOLUTE_HOURS"),
+        (_("同一账号登录失败锁定"), _("%(n)d 次") % {"n": settings.LOCKOUT_FAILURES}, "LOCKOUT_FAILURES"),
+        (
+            _("同一地址登录失败锁定"),
+            _("%(n)d 次") % {"n": settings.LOCKOUT_ADDRESS_FAILURES},
+            "LOCKOUT_ADDRESS_FAILURES",
+        ),
+        (_("失败计数时段和锁定时长"), _("%(n)d 分钟") % {"n": settings.LOCKOUT_MINUTES}, "LOCKOUT_MINUTES"),
+        (_("必须使用双因素认证的角色"), required or _("无（所有角色自愿启用）"), "TWO_FACTOR_REQUIRED_ROLES"),
+        (_("审计日志在线保存"), _("至少 %(n)d 天") % {"n": settings.AUDIT_RETENTION_DAYS}, "AUDIT_RETENTION_DAYS"),
+    ]
+
+
+@role_required(Role.SECADMIN)
+def security_policy(request):
+    """The security settings in force. They are deployment settings (environment variables,
+    changed by the operator and audited by the deployment's change control), so the page
+    shows them rather than edits them: the assessor and the security administrator see the
+    policy actually running."""
+    return render(request, "accounts/security_policy.html", {"rows": security_policy_rows()})
+
+
 # --- 解除锁定: the security administrator lifts a login lockout (accounts.lockout) -------------
 
 

@@ -50,6 +50,7 @@ URLS = {
     "accounts:security_users": ("get", (Role.SECADMIN,), None),
     "accounts:force_logout": ("post", (Role.SECADMIN,), None),
     "accounts:security_lockouts": ("get", (Role.SECADMIN,), None),
+    "accounts:security_policy": ("get", (Role.SECADMIN,), None),
     "accounts:unlock": ("post", (Role.SECADMIN,), None),
     "accounts:role_change": ("get", (Role.SECADMIN,), "account"),
     "accounts:role_change_submit": ("post", (Role.SECADMIN,), "account"),

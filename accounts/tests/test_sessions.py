@@ -257,3 +257,13 @@ def test_production_cookies_are_secure_http_only_and_same_site_lax(monkeypatch):
     assert prod["SESSION_COOKIE_SAMESITE"] == prod["CSRF_COOKIE_SAMESITE"] == "Lax"
     assert (prod["SESSION_IDLE_TIMEOUT_MINUTES"], prod["SESSION_ABSOLUTE_HOURS"]) == (30, 12)
     assert (prod["PASSWORD_MIN_LENGTH"], prod["PASSWORD_MIN_CLASSES"], prod["PASSWORD_MAX_AGE_DAYS"]) == (8, 3, 90)
+
+
+def test_the_security_administrator_sees_the_policy_in_force(client, secadmin, settings):
+    settings.LOCKOUT_FAILURES = 7
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["coordinator", "auditor"]
+    client.force_login(secadmin)
+    page = client.get(reverse("accounts:security_policy")).content.decode()
+    assert "7 次" in page and "LOCKOUT_FAILURES" in page
+    assert "交办工作人员、安全审计员" in page
+    assert "30 分钟" in page and "12 小时" in page and "90 天" in page
