@@ -1,7 +1,6 @@
 """Importing assignment plans from a spreadsheet: validating every row, assigning all or none."""
 
 import io
-import time
 from urllib.parse import quote
 
 import openpyxl
@@ -447,17 +446,14 @@ def test_a_1000_row_file_validates_and_assigns_in_a_fixed_number_of_queries(
     # grows with the number of distinct plans, not of rows.
     with django_assert_max_num_queries(60) as small_queries:
         importing.process_batch(small.pk)
-    started = time.monotonic()
     with django_assert_max_num_queries(len(small_queries)) as large_queries:
         importing.process_batch(large.pk)
-    elapsed = time.monotonic() - started
 
     large.refresh_from_db()
     assert (large.status, large.created_count, large.processed_rows) == ("done", 1000, 1000), large.errors
     assert len(large_queries) == len(small_queries) <= 7 + 11 * len(PLANS), len(small_queries)
     assert Proposal.objects.filter(status=Proposal.Status.ASSIGNED).count() == 1004
     assert Assignment.objects.count() == 1004 // 4 * (2 + 1 + 2 + 2)
-    assert elapsed < 30, f"{elapsed:.1f} s"
 
 
 # --- the management command ---------------------------------------------------------------------

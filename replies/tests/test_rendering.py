@@ -1,7 +1,6 @@
 """The PDF and DOCX read back: GB/T 9704 geometry, fonts, page numbers, no missing glyphs."""
 
 import io
-import time
 
 import pdfplumber
 import pytest
@@ -229,17 +228,3 @@ def test_only_a_draft_docx_is_watermarked(signed_docx):
     header = draft.sections[0].header._element.xml
     assert 'string="草稿"' in header and 'id="_x0000_t136"' in header  # the WordArt type is declared
     assert "草稿" not in signed_docx.sections[0].header._element.xml
-
-
-def test_rendering_is_fast_enough(record_property):
-    content = seed_content()
-    started = time.perf_counter()
-    rendering.pdf(content, draft=False)
-    pdf_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    rendering.docx(content, draft=False)
-    docx_seconds = time.perf_counter() - started
-    record_property("pdf_seconds", pdf_seconds)
-    record_property("docx_seconds", docx_seconds)
-    # targets 1.5 s and 0.2 s on this machine (docs/performance.md); a margin for a busy CI
-    assert pdf_seconds < 3 and docx_seconds < 0.5
