@@ -397,8 +397,7 @@ def decide_reassignment(request, actor, *, approve, note="", new_department=None
         Kind.REASSIGNMENT_APPROVED,
         actor,
         message=note.strip(),
-        old=assignment.department.name,
-        new=new_department.name,
+        changed=(assignment.department.name, new_department.name),
     )
     users = _department_users([assignment.department_id, new_department.pk])
     items = [
@@ -474,8 +473,7 @@ def decide_extension(request, actor, *, approve, note="", new_due=None, version=
         actor,
         message=note.strip(),
         department=assignment.department.name,
-        old=assignment.reply_due.isoformat(),
-        new=new_due.isoformat(),
+        changed=(assignment.reply_due.isoformat(), new_due.isoformat()),
     )
     text = _("%(title)s的答复期限已延至%(date)s。") % {"title": proposal.quoted_title, "date": _date(new_due)}
     notify([*dept_users, *_signers_by_proposal([proposal])[proposal.pk]], text, _url(proposal))

@@ -483,10 +483,17 @@ class ProposalEvent(models.Model):
         return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
 
     def from_status_label(self):
-        return Proposal.Status(self.from_status).label if self.from_status else ""
+        return _status_label(self.from_status)
 
     def to_status_label(self):
-        return Proposal.Status(self.to_status).label if self.to_status else ""
+        return _status_label(self.to_status)
+
+
+def _status_label(value):
+    # Events written before the extension and reassignment approvals kept their old and new
+    # values in details held a date or a department name here; the log is append-only, so they
+    # stay and are shown as written.
+    return Proposal.Status(value).label if value in Proposal.Status.values else value
 
 
 class ImportBatch(models.Model):

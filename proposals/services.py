@@ -29,7 +29,12 @@ class ProposalError(DomainError):
     pass
 
 
-def log(proposal, kind, actor, *, old="", new="", message="", **details):
+def log(proposal, kind, actor, *, old="", new="", message="", changed=None, **details):
+    """One event. `old` and `new` are the proposal's statuses before and after; what else
+    changed from one value to another (a date, a department) goes in `changed=(old, new)`,
+    kept in details as `old` and `new` (the timeline shows "old → new")."""
+    if changed is not None:
+        details["old"], details["new"] = changed
     return ProposalEvent.objects.create(
         proposal=proposal, kind=kind, actor=actor, from_status=old, to_status=new, message=message, details=details
     )

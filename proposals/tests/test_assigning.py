@@ -314,3 +314,30 @@ def test_the_bulk_page_shows_the_ticked_proposals_and_refuses_a_bad_plan(client,
     response = client.post(reverse("proposals:bulk_assign"), data)
     assert "协办单位须有主办单位" in response.content.decode()
     assert not Assignment.objects.exists()
+
+
+def test_the_proposal_page_shows_an_approved_extension_and_reassignment_as_old_to_new(
+    client, assigned, clerk_a, clerk_b, coordinator, department_c
+):
+    # They were once logged as the proposal's statuses: the page answered 500 afterwards, and a
+    # department name over 20 characters could not even be saved.
+    department_c.name = "吉林省人力资源和社会保障厅与省医疗保障局联合办公室"
+    department_c.save()
+    lead = lead_of(assigned)
+    new_due = lead.max_reply_due - datetime.timedelta(10)
+    request = assigning.request_extension(lead, clerk_a, reason="需要跨部门协调。", until=lead.max_reply_due)
+    assigning.decide_extension(request, coordinator, approve=True, new_due=new_due)
+    cohandler = assigned.assignments.get(mode=Mode.COHANDLER)
+    moved = assigning.request_reassignment(
+        cohandler, clerk_b, reason="不属于我厅职责。", suggested_department=department_c
+    )
+    assigning.decide_reassignment(moved, coordinator, approve=True)
+    event = assigned.events.get(kind=Kind.EXTENSION_APPROVED)
+    assert (event.from_status, event.to_status) == ("", "")
+    assert event.details["new"] == new_due.isoformat()
+    client.force_login(coordinator)
+    page = client.get(reverse("proposals:detail", args=[assigned.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"{lead.reply_due.isoformat()} → {new_due.isoformat()}" in text
+    assert "→ 吉林省人力资源和社会保障厅与省医疗保障局联合办公室" in text
