@@ -644,11 +644,9 @@ class R:
         "a",
         "category",
         "clerk",
-        "closing",
         "commitments",
         "created_at",
         "disclosure",
-        "filled",
         "id",
         "kind",
         "lead_dept",
@@ -706,7 +704,8 @@ class Generator:
     # --- the whole run ----------------------------------------------------------------------------------
 
     def run(self):
-        """Generate everything; returns a summary dict (counts, timings, accounts)."""
+        """Generate everything; returns the generator, whose counts, timings, sessions and
+        accounts the command prints."""
         o = self.o
         total_started = time.perf_counter()
         first = self.session_dates(0)[0]
@@ -824,9 +823,6 @@ class Generator:
             self.say(f"  written: {batch.label}, {batch.count():,} rows in {elapsed:.1f} s")
 
     # --- random helpers -------------------------------------------------------------------------------
-
-    def chance(self, p):
-        return self.rng.random() < p
 
     def between(self, start, end):
         """A moment between two datetimes."""
@@ -1942,8 +1938,6 @@ class Generator:
         r.saves, r.submits, r.returns = [], [], []
         r.signed_at = None
         r.commitments = []
-        r.closing = None
-        r.filled = 0
         r.number, r.serial, r.year = "", None, None
         r.signers = []
         r.lead_dept = None
