@@ -15,17 +15,9 @@ from playwright.sync_api import expect
 from accounts.tests.test_worker import run_worker_until_idle
 from conftest import PASSWORD
 from proposals.tests.conftest import registered
-from tests.browser import sign_in
+from tests.browser import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def assert_accessible(page):
-    page.evaluate(AXE)  # not a <script> tag: the CSP refuses inline scripts
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
-    assert not [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
 
 
 def test_a_filtered_list_is_paged_and_exported_to_excel(

@@ -17,14 +17,13 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from proposals.demo import SEED_BODY
-from tests.browser import sign_in_ok, sign_out
+from tests.browser import axe_violations, sign_in_ok, sign_out
 from tests.test_browser_feedback import rate
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "lifecycle"
 
 pytestmark = pytest.mark.browser
 TITLE = "关于以科教资源优势带动吉林振兴的建议"
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "lifecycle"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 class Steps:
@@ -35,9 +34,7 @@ class Steps:
     def check(self, name):
         """axe-core on the page as it is now, then a screenshot of it."""
         self.count += 1
-        self.page.evaluate(AXE)  # not a <script> tag: the CSP refuses inline scripts
-        result = self.page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
-        problems = [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
+        problems = axe_violations(self.page)
         self.page.screenshot(path=ARTIFACTS / f"{self.count:02d}-{name}.png", full_page=True)
         assert not problems, f"{name} ({self.page.url}): {problems}"
 

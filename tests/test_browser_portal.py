@@ -11,20 +11,18 @@ from playwright.sync_api import expect
 from replies.scaffold import Disclosure
 from replies.tests.conftest import make_handling
 from replies.tests.test_publication import sign_reply
+from tests.browser import axe_violations
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "portal"
 
 pytestmark = pytest.mark.browser
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "portal"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 360, "height": 740}
 
 
 def check(page, name):
     """No axe-core violation, nothing wider than the screen, and a screenshot."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate(AXE)  # not a <script> tag: the CSP refuses inline scripts
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
-    problems = [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
+    problems = axe_violations(page)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
     assert not problems, f"{name} ({page.url}): {problems}"
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -3,25 +3,15 @@ through 账号安全 → 变更角色 (三员分立); the clerk's open session e
 errors, passes axe-core."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from accounts.models import AuditAction, AuditEntry, Department, Role, User
 from conftest import PASSWORD, make_user
-from tests.browser import sign_in
+from tests.browser import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def assert_accessible(page):
-    page.evaluate(AXE)  # not a <script> tag: the CSP refuses inline scripts
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
-    problems = [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
-    assert not problems, f"{page.url}: {problems}"
 
 
 def test_the_security_administrator_makes_a_clerk_the_leader_of_another_department(

@@ -3,26 +3,16 @@ sees why, changes it and reaches the home page; the security administrator's 强
 Both pages pass axe-core."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Role, User
 from conftest import PASSWORD, make_user
-from tests.browser import sign_in
+from tests.browser import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NEW = "Fresh-start-2025"
-
-
-def assert_accessible(page):
-    page.evaluate(AXE)  # not a <script> tag: the CSP refuses inline scripts
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
-    problems = [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
-    assert not problems, f"{page.url}: {problems}"
 
 
 def test_an_initial_password_is_changed_at_first_sign_in_and_the_user_reaches_home(page, live_server, transactional_db):

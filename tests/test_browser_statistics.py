@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from conftest import PASSWORD, make_session
 from reports.tests import test_statistics_world as world
 from reports.tests.test_statistics_world import day
-from tests.browser import sign_in
+from tests.browser import assert_accessible, sign_in
 
 # the hand-checked session's fixtures, shared with the other statistics tests
 build = world.build
@@ -20,15 +20,6 @@ department_c = world.department_c
 stats_world = world.stats_world
 
 pytestmark = pytest.mark.browser
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def assert_accessible(page):
-    page.evaluate(AXE)  # not a <script> tag: the CSP refuses inline scripts
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
-    problems = [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
-    assert not problems, problems
 
 
 @pytest.fixture

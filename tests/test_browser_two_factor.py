@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 from accounts import two_factor
 from accounts.models import Role
 from conftest import PASSWORD, make_user
-from tests.browser import sign_in, sign_out
-from tests.test_browser_security import assert_accessible
+from tests.browser import assert_accessible, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
