@@ -8,7 +8,6 @@ import datetime
 import io
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from openpyxl.cell.cell import TYPE_STRING
 from . import audit
 from .audit_filters import AuditFilter
 from .models import AuditAction, AuditEntry, Role
+from .pagination import BoundedPaginator
 from .permissions import role_required
 
 PAGE_SIZE = 50
@@ -50,7 +50,7 @@ def safe_cell(sheet, value):
 @require_safe
 def audit_list(request):
     filterset = AuditFilter(request.GET or None, queryset=AuditEntry.objects.for_list())
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/audit_list.html", {"filter": filterset, "page_obj": page})
 
 

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from . import audit, lockout, tasks
 from .forms import TestEmailForm
 from .models import AuditAction, LoginLock, NotificationKind, Role, User
+from .pagination import BoundedPaginator
 from .permissions import role_required
 from .registry import panels_for
 
@@ -59,7 +59,7 @@ def healthz(request):
 
 @login_required
 def notifications(request):
-    page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
+    page = BoundedPaginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
     kinds = [(value, label, value not in request.user.email_opt_out) for value, label in NotificationKind.choices]
     return render(request, "accounts/notifications.html", {"page_obj": page, "email_kinds": kinds})
 
@@ -141,7 +141,7 @@ def security_users(request):
     """Accounts, searchable by username or name, each with a 强制下线 button."""
     query = request.GET.get("q", "").strip()[:50]
     users = User.objects.for_security_list(query)
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(users, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/security_users.html", {"page_obj": page, "q": query})
 
 
@@ -220,7 +220,7 @@ def security_policy(request):
 def security_lockouts(request):
     """Accounts and source addresses locked now, newest first, each with 解除锁定."""
     locks = LoginLock.objects.active().order_by("-locked_at", "-pk")
-    page = Paginator(locks, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(locks, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/security_lockouts.html", {"page_obj": page})
 
 

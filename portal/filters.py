@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.filters import ListFilterForm
 from proposals.filters import SearchFilter
 from proposals.models import Category
 
@@ -25,6 +26,9 @@ class PublicReplyFilter(django_filters.FilterSet):
         empty_label=_("全部分类"),
     )
     result = django_filters.ChoiceFilter(label=_("办理结果"), field_name="category", empty_label=_("全部类别"))
+
+    class Meta:
+        form = ListFilterForm  # the lists' Chinese messages and fast, cached choice lists
 
     def __init__(self, data=None, *args, sessions=(), departments=None, **kwargs):
         super().__init__(data, *args, **kwargs)

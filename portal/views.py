@@ -1,13 +1,13 @@
 """The public portal (/public/): published replies, for anyone, signed in or not. Every page
 answers the same for everybody and shows only what publication allows (portal.queries)."""
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from accounts.pagination import BoundedPaginator
 from proposals.search import highlight
 from replies import rendering
 from replies.scaffold import Disclosure
@@ -48,7 +48,7 @@ def index(request):
     valid = filterset.is_valid()
     query = filterset.form.cleaned_data.get("q") if valid else None
     replies = queries.for_list(filterset.qs if valid else queries.published(today).none(), with_text=bool(query))
-    page = Paginator(replies, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(replies, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(reply, _excerpt(reply, query)) for reply in page.object_list]
     filtered = any(v for k, v in request.GET.items() if k != "page")
     context = {"filter": filterset, "page_obj": page, "rows": rows, "query": query, "filtered": filtered}

@@ -3,13 +3,13 @@ inbox and its actions, and the office's queue of requests."""
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department, Role
+from accounts.pagination import BoundedPaginator
 from accounts.permissions import get_for_user, role_required
 
 from . import assigning, deadlines
@@ -142,7 +142,7 @@ def inbox(request):
     filterset = AssignmentFilter(
         request.GET or None, queryset=inbox_rows(request.user, today), user=request.user, today=today
     )
-    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs, 25).get_page(request.GET.get("page"))
     for a in page:
         a.proposal.confirmed_cosigners = a.confirmed_cosigners  # for signers_label
         a.tracking = deadlines.TrackingState(a.state)

@@ -2,7 +2,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import FileResponse, Http404
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import audit, personal_data
 from accounts.models import AuditAction, Role
+from accounts.pagination import BoundedPaginator
 from accounts.permissions import get_for_user, role_required
 
 from . import deadlines, search, services
@@ -91,7 +91,7 @@ def fail(request, error, proposal_pk):
 @role_required(DEPUTY, COORDINATOR)
 def proposal_list(request):
     filterset = ProposalFilter(request.GET or None, queryset=proposal_rows(request.user), user=request.user)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = filterset.form.cleaned_data.get("q") if filterset.is_bound else None
     if query:
         for proposal in page:

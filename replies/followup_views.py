@@ -3,7 +3,6 @@ departments."""
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.pagination import BoundedPaginator
 from accounts.permissions import role_required
 
 from . import followup, services
@@ -97,7 +97,7 @@ def followups(request):
     (replies.filters.CommitmentFilter)."""
     today = timezone.localdate()
     filterset = CommitmentFilter(request.GET, queryset=commitment_rows(request.user), user=request.user, today=today)
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs, 50).get_page(request.GET.get("page"))
     year = filterset.form.cleaned_data.get("year") or today.year
     return render(
         request, "replies/followups.html", {"page_obj": page, "filter": filterset, "year": year, "today": today}

@@ -2,12 +2,12 @@
 list of replies waiting for their automatic publication day."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.pagination import BoundedPaginator
 from accounts.permissions import role_required
 
 from . import publication
@@ -35,5 +35,5 @@ def publish(request, pk):
 @role_required(Role.COORDINATOR)
 def publication_queue(request):
     """Signed replies that the portal will show on a later day: the soonest first."""
-    page = Paginator(publication.awaiting(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(publication.awaiting(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "replies/publication_queue.html", {"page_obj": page})

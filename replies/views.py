@@ -6,7 +6,6 @@ import difflib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts import audit
 from accounts.errors import DomainError
 from accounts.models import AuditAction, Role
+from accounts.pagination import BoundedPaginator
 from accounts.permissions import get_for_user, role_required
 from proposals.models import Assignment
 from proposals.text import parse_id
@@ -537,7 +537,7 @@ def reply_list(request):
     """The department's replies and opinions (every department's, for the office), filtered
     (replies.filters.ReplyFilter); the archive export takes the same session and department."""
     filterset = ReplyFilter(request.GET or None, queryset=reply_rows(request.user), user=request.user)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
     context = {
         "page_obj": page,

@@ -39,7 +39,7 @@ def sign_all(replies, leader, category="B"):
 
 
 def queries_for(client, url, params=None):
-    client.get(url, params or {})  # warm up: the calendar banner's facts are cached per worker
+    client.get(url, params or {})  # warm up: the calendar banner and the filter's choice lists are cached per worker
     with CaptureQueriesContext(connection) as context:
         response = client.get(url, params or {})
         assert response.status_code == 200
