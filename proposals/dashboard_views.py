@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.figures import cached_figures
 from accounts.models import Role
 from accounts.permissions import role_required
 
@@ -141,9 +142,17 @@ def _on_time_chart(data, link):
 def dashboard(request):
     sessions = _sessions_for_selector()
     session = _chosen_session(sessions, request.GET.get("session", ""))
-    context = {"sessions": sessions, "session": session}
+    today = timezone.localdate()
+    context = {"sessions": sessions, "session": session, "today": today}
     if session is not None:
-        context |= _figures(session_dashboard(session, timezone.localdate()))
+        context["figures"], context["as_of"] = cached_figures(
+            request,
+            "dashboard",
+            session,
+            today,
+            "proposals/_dashboard_figures.html",
+            lambda: _figures(session_dashboard(session, today)),
+        )
     return render(request, "proposals/dashboard.html", context)
 
 

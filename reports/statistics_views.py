@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.figures import cached_figures
 from accounts.models import Role
 from accounts.permissions import role_required
 from proposals.dashboard_views import (
@@ -352,9 +353,17 @@ def _results_chart(sessions, by_session):
 def statistics(request):
     sessions = _sessions_for_selector()
     session, notice = _session_choice(sessions, request.GET.get("session"))
-    context = {"sessions": sessions, "session": session, "notice": notice}
+    today = timezone.localdate()
+    context = {"sessions": sessions, "session": session, "notice": notice, "today": today}
     if session is not None:
-        context |= _page(session_statistics(session, timezone.localdate()), sessions)
+        context["figures"], context["as_of"] = cached_figures(
+            request,
+            "statistics",
+            session,
+            today,
+            "reports/_statistics_figures.html",
+            lambda: _page(session_statistics(session, today), sessions),
+        )
     return render(request, "reports/statistics.html", context)
 
 

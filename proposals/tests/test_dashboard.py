@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal
 from html import escape
 
@@ -362,3 +363,39 @@ def test_due_before_lists_what_is_still_owed_by_that_date(client, coordinator, s
     assert listed(client, session, due_before=in_a_week) == {p[1].pk, p[2].pk, p[3].pk, p[6].pk, p[7].pk}
     assert listed(client, session, due_before=in_a_week, due_from=today().isoformat()) == {p[3].pk, p[7].pk}
     assert listed(client, session, due_before=in_a_week, department=department_a.pk) == {p[1].pk, p[3].pk, p[6].pk}
+
+
+def test_the_figures_are_computed_once_a_minute_and_again_on_request(
+    client, coordinator, session, make_proposal, assign, department_a
+):
+    assign(make_proposal(), department_a, due=day(-3))
+    client.force_login(coordinator)
+    first = client.get(DASHBOARD)
+    assert first.context["data"].by_state[State.OVERDUE] == 1
+    assert "数据计算于" in first.content.decode()
+    assign(make_proposal(), department_a, due=day(-2))
+
+    again = client.get(DASHBOARD, {"session": session.pk})
+    assert "data" not in again.context  # served from this worker's cache, not computed
+    assert overdue_tile(again) == overdue_tile(first) == "1"
+    assert "立即重新计算" in again.content.decode()
+
+    refreshed = client.get(DASHBOARD, {"session": session.pk, "refresh": 1})
+    assert overdue_tile(refreshed) == "2"
+
+
+def overdue_tile(response):
+    return re.search(r'tile--overdue">\s*<a href="[^"]*"><span class="tile__value">(\d+)<', response.content.decode())[1]
+
+
+def test_cached_figures_expire_after_a_minute(
+    client, coordinator, session, make_proposal, assign, department_a, monkeypatch
+):
+    from accounts import figures
+
+    monkeypatch.setattr(figures, "SECONDS", 0)  # expired at once
+    assign(make_proposal(), department_a, due=day(-3))
+    client.force_login(coordinator)
+    client.get(DASHBOARD)
+    assign(make_proposal(), department_a, due=day(-2))
+    assert client.get(DASHBOARD).context["data"].by_state[State.OVERDUE] == 2

@@ -268,3 +268,11 @@ def test_the_spreadsheet_without_any_session_sends_back_with_a_message(signed_in
 def test_the_spreadsheet_defaults_to_the_latest_session_with_assignments(signed_in, stats_world):
     book = workbook_of(signed_in.get(XLSX))
     assert {r[0]: r[1] for r in book["汇总"].iter_rows(values_only=True)}["会次"] == "省十四届人大三次会议"
+
+
+def test_the_figures_are_computed_once_a_minute_and_again_on_request(signed_in, stats_world):
+    first = signed_in.get(STATISTICS)
+    assert "stats" in first.context and "数据计算于" in first.content.decode()
+    again = signed_in.get(STATISTICS)
+    assert "stats" not in again.context  # this worker's copy, at most a minute old
+    assert "stats" in signed_in.get(STATISTICS, {"refresh": 1}).context
