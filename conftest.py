@@ -203,7 +203,9 @@ def two_factor_optional(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    # The cache is per process (LocMemCache): nothing one test cached reaches the next.
+    # The cache is per process (LocMemCache): nothing one test cached reaches the next. The
+    # "shared" cache is a table, so a test's entries go with its transaction; tests that commit
+    # (browser tests) make new sessions, whose figures have keys of their own.
     from django.core.cache import cache
 
     cache.clear()

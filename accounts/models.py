@@ -535,3 +535,17 @@ class RecoveryCode(models.Model):
 
     def __str__(self):
         return f"{self.user} recovery code"
+
+
+class FiguresSnapshot(models.Model):
+    """A page's figures as last rendered (accounts.figures): shared by every worker and host,
+    so a session's dashboard or statistics are computed once a minute for all of them. One
+    row per page, session, day and language, replaced in place; a nightly job removes the
+    rows of earlier days."""
+
+    key = models.CharField(max_length=200, unique=True)
+    html = models.TextField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.key

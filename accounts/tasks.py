@@ -2,7 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 from procrastinate.contrib.django import app
 
-from . import emails, lockout
+from . import emails, figures, lockout
 from .models import Notification
 
 
@@ -39,3 +39,11 @@ def clear_expired_sessions(timestamp: int) -> None:
 def purge_login_failures(timestamp: int) -> None:
     """Failed sign-ins older than the lockout window count for nothing; deleted nightly."""
     lockout.purge()
+
+
+@app.periodic(cron="37 3 * * *")
+@app.task(queue="maintenance", queueing_lock="purge_figures")
+def purge_figures(timestamp: int) -> None:
+    """Figures rendered on earlier days are never read again (accounts.figures keys them by
+    day); deleted nightly."""
+    figures.purge()
