@@ -3,20 +3,14 @@ refused when reversed, the most used fields first and the rest under 更多筛�
 the bottom of the layers so that the audit viewer (accounts) and the lists of proposals and
 replies use the same base."""
 
-import hashlib
-
 import django_filters
 from django import forms
 from django.core import validators
-from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
+from .widgets import fast_selects
 
 # The largest proposal number a filter accepts: beyond it a typed value is a mistake, and
 # PostgreSQL's integer would overflow.
@@ -49,82 +43,6 @@ def _in_chinese(validator):
     return validator
 
 
-def _attrs(attrs):
-    """Attributes as django/forms/widgets/attrs.html writes them (flatatt reorders them)."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", k) if v is True else format_html(' {}="{}"', k, v),)
-            for k, v in attrs.items()
-            if v is not False
-        ),
-    )
-
-
-class FastSelect(forms.Select):
-    """A <select> written in Python, with Django's markup. Django renders every <option>
-    through a template of its own, after building a dictionary for it: a filter bar's 300
-    options (210 departments, the sessions, categories and delegations) were most of a list
-    page's time (docs/performance.md)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        wanted = self.format_value(value)
-        found = False
-        parts = [format_html('<select name="{}"{}>', name, _attrs(self.build_attrs(self.attrs, attrs)))]
-        for group_value, group_label in self.choices:
-            grouped = isinstance(group_label, (list, tuple))
-            if grouped:
-                parts.append(format_html('<optgroup label="{}">', group_value))
-            for option_value, label in group_label if grouped else [(group_value, group_label)]:
-                option_value = "" if option_value is None else option_value
-                selected = not found and str(option_value) in wanted
-                found |= selected
-                parts.append(
-                    format_html(
-                        '<option value="{}"{}>{}</option>', option_value, " selected" if selected else "", label
-                    )
-                )
-            if grouped:
-                parts.append("</optgroup>")
-        parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 - every part escaped above  # nosec B308 B703
-
-
-def cached_choices(field):
-    """A model choice field's options as plain (value, label) pairs, kept CHOICES_SECONDS in
-    this process: sessions, departments, categories and delegations change seldom, and every
-    list page offers them (four queries and 300 model instances a page otherwise). A change
-    saved in this process shows at once; other processes show it within CHOICES_SECONDS.
-    Only for a choice of every row of a model (no WHERE): a list that depends on other tables
-    (the portal's departments with published replies) is read each time."""
-    model = field.queryset.model
-    _watch(model)
-    sql, params = field.queryset.query.sql_with_params()
-    identity = f"{model._meta.label}|{_versions[model]}|{get_language()}|{sql}|{params}|{type(field).__qualname__}"
-    key = "jianyi:choices:" + hashlib.sha256(identity.encode()).hexdigest()
-    choices = cache.get(key)
-    if choices is None:
-        choices = [(str(value), str(label)) for value, label in field.choices]
-        cache.set(key, choices, CHOICES_SECONDS)
-    return choices
-
-
-CHOICES_SECONDS = 60
-_versions: dict = {}
-
-
-def _watch(model):
-    if model not in _versions:
-        _versions[model] = 0
-
-        def changed(**kwargs):
-            _versions[model] += 1
-
-        for signal in (post_save, post_delete):
-            signal.connect(changed, sender=model, weak=False, dispatch_uid=f"jianyi-choices-{model._meta.label}")
-
-
 class ListFilterForm(forms.Form):
     """The form behind every list's FilterSet: Chinese messages for bad input, and ranges
     whose start lies after their end refused (neither end is applied then)."""
@@ -133,11 +51,8 @@ class ListFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        fast_selects(self)
         for field in self.fields.values():
-            if type(field.widget) is forms.Select:
-                reference = isinstance(field, forms.ModelChoiceField) and not field.queryset.query.where
-                choices = cached_choices(field) if reference else field.widget.choices
-                field.widget = FastSelect(attrs=field.widget.attrs, choices=choices)
             messages = field.error_messages
             for key in ("invalid_choice", "max_value", "min_value", "max_length", "null_characters_not_allowed"):
                 if key in messages:

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Deputy
+from accounts.widgets import fast_selects
 
 from .models import Category, Proposal, Session, default_result_categories
 from .text import normalize_space, normalize_title, plain
@@ -275,6 +276,10 @@ class ReassignForm(forms.Form):
     suggested_department = forms.ModelChoiceField(
         label=_("建议承办单位"), queryset=Department.objects.filter(is_active=True), required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fast_selects(self)  # on every proposal page a department user opens
 
 
 class ExtendForm(forms.Form):

@@ -5,8 +5,9 @@ import re
 import pytest
 from django import forms
 
-from accounts.filters import FastSelect, ListFilterForm
+from accounts.filters import ListFilterForm
 from accounts.models import Department
+from accounts.widgets import FastSelect
 
 CHOICES = [
     ("", "---------"),
