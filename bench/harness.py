@@ -83,7 +83,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--duration", type=int, default=None, help="realistic phase, seconds (default 120; 20 quick)")
     parser.add_argument(
-        "--phases", default="realistic,sequential,capacity", help="which phases to run (default: %(default)s)"
+        "--phases", default="realistic,sequential,capacity,jobs", help="which phases to run (default: %(default)s)"
     )
     parser.add_argument("--pages", default="", help="capacity phase: only these page keys (comma-separated)")
     parser.add_argument("--compare", type=Path, default=None, help="an earlier result file to compare with")
@@ -673,6 +673,12 @@ def main(argv=None) -> int:
             check=True,
         )
     result = summarise_run(args, plan, run_dir, capture_dir, db_url)
+    if "jobs" in args.phases.split(","):
+        say("phase: jobs (the reminders, a 10,000-row import, a 5,000-proposal bulk assignment; rolled back)")
+        done = subprocess.run(  # nosec B603
+            [str(PY), "-m", "bench.jobs"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+        )
+        result["jobs"] = json.loads(done.stdout.strip().splitlines()[-1])
     minutes = (time.monotonic() - began) / 60
     users = QUICK_USERS if args.quick else REALISTIC_USERS
     result["meta"] = {

@@ -48,6 +48,12 @@ ADMIN_CHANGELIST = "admin_changelist"
 CAPACITY_P95_MS = 250.0
 RATIO_A_MAX = 8.0
 RATIO_B_MAX = 0.5
+# The background jobs of bench/jobs.py: (key, label, budget in seconds).
+JOBS = (
+    ("reminders", "daily reminders over all open assignments", 10),
+    ("import", "importing 10,000 proposals from a spreadsheet", 60),
+    ("bulk_assign", "bulk assignment of 5,000 proposals", 30),
+)
 
 
 # --- percentiles and summaries -----------------------------------------------------------------
@@ -374,6 +380,23 @@ def render(result: dict) -> str:
         f"| {_ms(item.get('page_ms'))} | {_ms(item.get('admin_ms'))} | {'—' if value is None else f'{value:.2f}'} "
         f"| ≤ {RATIO_B_MAX:g} {_mark(ok)} |",
     ]
+    if result.get("jobs"):
+        lines += [
+            "",
+            "## Background work",
+            "",
+            "Each job run once on the bench database inside a transaction that is then rolled back "
+            "(bench/jobs.py), while the app server is idle.",
+            "",
+            "| job | seconds | budget | what |",
+            "|---|---:|---|---|",
+        ]
+        for key, label, budget in JOBS:
+            job = result["jobs"].get(key) or {}
+            seconds = job.get("seconds")
+            ok = None if seconds is None else seconds <= budget
+            shown = "—" if seconds is None else f"{seconds:.1f}"
+            lines.append(f"| {label} | {shown} | ≤ {budget} {_mark(ok)} | {job.get('what', '')} |")
     memory = result.get("memory") or {}
     if memory:
         peaks = ", ".join(_mb(kb) for kb in memory.get("vmhwm_kb", []))
@@ -386,7 +409,7 @@ def render(result: dict) -> str:
 
 
 def _data_only(result: dict) -> dict:
-    keys = ("meta", "realistic", "realistic_total", "capacity", "ratio_a", "ratio_b", "memory")
+    keys = ("meta", "realistic", "realistic_total", "capacity", "ratio_a", "ratio_b", "jobs", "memory")
     return {key: result[key] for key in keys if key in result}
 
 
@@ -432,4 +455,9 @@ def compare(old: dict, new: dict) -> str:
     b_before = (old.get("ratio_b") or {}).get("ratio")
     b_after = (new.get("ratio_b") or {}).get("ratio")
     lines.append(f"| (b) proposal list / admin changelist | {_delta(b_before, b_after, digits=2)} |")
+    for key, label, _budget in JOBS:
+        before = (old.get("jobs", {}).get(key) or {}).get("seconds")
+        after = (new.get("jobs", {}).get(key) or {}).get("seconds")
+        if before is not None or after is not None:
+            lines.append(f"| {label}, s | {_delta(before, after, digits=1)} |")
     return "\n".join(lines)

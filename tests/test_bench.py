@@ -180,6 +180,10 @@ def a_result(p95_list=80.0, p95_stats=900.0, capacity_list=120.0, ratio_b=0.4):
         "ratio_b": {"page_ms": 40.0, "admin_ms": 100.0, "ratio": ratio_b},
         "memory": {"vmhwm_kb": [90_000, 95_000]},
         "findings": ["statistics, coordinator: over budget"],
+        "jobs": {
+            "reminders": {"seconds": 2.5, "what": "16,437 open assignments"},
+            "import": {"seconds": 75.0, "what": "10,000 rows"},
+        },
     }
 
 
@@ -197,6 +201,14 @@ def test_the_table_shows_each_figure_beside_its_budget_with_pass_or_fail():
     assert "| 40 | 4.0 | 10.0 | ≤ 8 ❌ |" in row_of(text, "proposal list, coordinator (unfiltered)", "≤ 8")
     assert "| 0.40 | ≤ 0.5 ✅ |" in text
     assert "statistics, coordinator: over budget" in text
+
+
+def test_the_background_jobs_are_shown_beside_their_budgets():
+    text = stats.render(a_result())
+    assert "| 2.5 | ≤ 10 ✅ | 16,437 open assignments |" in row_of(text, "daily reminders over all open assignments")
+    assert "| 75.0 | ≤ 60 ❌ |" in row_of(text, "importing 10,000 proposals from a spreadsheet")
+    assert "| — | ≤ 30 |" in row_of(text, "bulk assignment of 5,000 proposals")  # not measured: no verdict
+    assert stats.parse(text)["jobs"]["import"]["seconds"] == 75.0
 
 
 def test_a_page_that_was_not_measured_has_no_verdict():
@@ -226,6 +238,7 @@ def test_the_comparison_shows_each_figure_before_and_after_with_the_change():
     assert "80 → 100 (+25%)" in row
     assert "120 → 90 (-25%)" in row
     assert "0.40 → 0.40 (+0%)" in text
+    assert "| daily reminders over all open assignments, s | 2.5 → 2.5 (+0%) |" in text
 
 
 # --- signing in ----------------------------------------------------------------------------------------------
