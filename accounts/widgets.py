@@ -4,6 +4,7 @@ import hashlib
 
 from django import forms
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models.signals import post_delete, post_save
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -24,7 +25,11 @@ def _of_one_table(field):
         return False
     query = field.queryset.query
     table = field.queryset.model._meta.db_table
-    return all(join.table_name == table for join in query.alias_map.values()) and str(query).count("SELECT") == 1
+    try:
+        sql = str(query)
+    except EmptyResultSet:  # .none(): nothing to read, nothing to cache
+        return False
+    return all(join.table_name == table for join in query.alias_map.values()) and sql.count("SELECT") == 1
 
 
 def _attrs(attrs):
@@ -79,7 +84,9 @@ def cached_choices(field):
     model = field.queryset.model
     _watch(model)
     sql, params = field.queryset.query.sql_with_params()
-    identity = f"{model._meta.label}|{_versions[model]}|{get_language()}|{sql}|{params}|{type(field).__qualname__}"
+    identity = "|".join(
+        map(str, (model._meta.label, _versions[model], get_language(), sql, params, type(field), field.empty_label))
+    )
     key = "jianyi:choices:" + hashlib.sha256(identity.encode()).hexdigest()
     choices = cache.get(key)
     if choices is None:

@@ -55,3 +55,16 @@ def test_choice_lists_of_all_rows_are_cached_and_filtered_ones_are_not(client, c
         some = forms.ModelChoiceField(queryset=Department.objects.filter(name__startswith="改名"), required=False)
 
     assert Form().fields["some"].widget.choices[-1][1] == "改名不发信号"  # read each time
+
+
+def test_two_filters_choosing_from_the_same_rows_keep_their_own_empty_labels(db, category):
+    from portal.filters import PublicReplyFilter
+    from proposals.filters import ProposalFilter
+    from proposals.models import Proposal
+    from replies.models import Reply
+
+    listed = ProposalFilter(queryset=Proposal.objects.none()).form.fields["category"].widget.choices
+    public = PublicReplyFilter(queryset=Reply.objects.none(), departments=Department.objects.none())
+    public = public.form.fields["category"].widget.choices
+    assert listed[0] == ("", "---------") and public[0] == ("", "全部分类")
+    assert listed[1:] == public[1:]
