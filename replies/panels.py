@@ -33,7 +33,7 @@ def proposal_panel(request, proposal):
         return None
     feedback_due = set()
     if user.role == Role.DEPUTY:
-        feedback_due = {r.pk for r in awaiting_feedback(user) if r.assignment.proposal_id == proposal.pk}
+        feedback_due = {r.pk for r in _awaiting_feedback(user).filter(assignment__proposal=proposal)}
     return {"replies": replies, "can_start": can_start, "feedback_due": feedback_due}
 
 
@@ -53,16 +53,19 @@ def to_revise(user):
     )
 
 
-def awaiting_feedback(user):
+def _awaiting_feedback(user):
     from django.utils import timezone
 
-    return list(
+    return (
         Reply.objects.visible_to(user)
         .filter(kind=Reply.Kind.REPLY, feedback_until__gte=timezone.localdate(), rehandling__isnull=True)
         .exclude(feedback__deputy__user=user)
-        .for_list()
-        .order_by("feedback_until")[:10]
     )
+
+
+def awaiting_feedback(user):
+    """The home panel: the ten replies whose feedback window closes first."""
+    return list(_awaiting_feedback(user).for_list().order_by("feedback_until")[:10])
 
 
 def received(user):

@@ -1,13 +1,14 @@
 import datetime
+import uuid
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
-from proposals.models import ProposalEvent
+from proposals.models import Assignment, ProposalEvent
 from replies import feedback, services
-from replies.models import Feedback
+from replies.models import Feedback, Reply
 
 SATISFIED, BASIC, DISSATISFIED = "satisfied", "basic", "dissatisfied"
 
@@ -128,3 +129,26 @@ def test_the_proposal_page_offers_the_deputy_the_reply_downloads_and_the_feedbac
     assert 'progress-steps__step--done">答复' in page  # the reply is issued; feedback and closing remain
     rate(issued, deputy)
     assert "请提出反馈意见" not in client.get(url).content.decode()
+
+
+def test_the_proposal_page_prompts_for_feedback_whatever_other_replies_await_it(client, issued, deputy):
+    """The home panel shows the ten windows that close first; the proposal page looks at its own
+    replies, not at those ten."""
+    earlier = issued.feedback_until - datetime.timedelta(days=1)
+    for n in range(10):
+        proposal = issued.assignment.proposal
+        proposal.pk, proposal._state.adding = None, True
+        proposal.number, proposal.client_token = 900 + n, uuid.uuid4()
+        proposal.save()
+        assignment = Assignment.objects.get(pk=issued.assignment_id)
+        assignment.pk, assignment._state.adding, assignment.proposal = None, True, proposal
+        assignment.save()
+        other = Reply.objects.get(pk=issued.pk)
+        other.pk, other._state.adding = None, True
+        other.assignment, other.feedback_until, other.serial, other.document_number = assignment, earlier, 900 + n, ""
+        other.save()
+    client.force_login(deputy)
+    home = client.get("/").content.decode().split("待反馈的答复")[1].split("</section>")[0]
+    assert home.count("关于加强科技成果转化的建议") == 10  # the ten that close first
+    url = reverse("proposals:detail", args=[issued.assignment.proposal_id])
+    assert "请提出反馈意见" in client.get(url).content.decode()
