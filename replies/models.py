@@ -203,13 +203,6 @@ class Reply(models.Model):
             GinIndex(fields=["search_vector"], name="reply_search_vector"),
             # the portal's search of summary and title-only replies (portal.queries.search)
             GinIndex(fields=["public_vector"], name="reply_public_vector"),
-            # replies whose feedback window is open: the deputy's 待反馈 panel and the proposal
-            # page's feedback prompt (replies.panels), the daily feedback job (replies.feedback)
-            models.Index(
-                fields=["feedback_until"],
-                condition=Q(kind="reply", signed_version__isnull=False),
-                name="reply_feedback_open",
-            ),
             # the public portal: published replies, newest first
             models.Index(
                 fields=["-published_on", "-id"],
