@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import choices
+
 
 class Role(models.TextChoices):
     DEPUTY = "deputy", _("人大代表")
@@ -31,7 +33,7 @@ class CongressLevel(models.TextChoices):
     TOWNSHIP = "township", _("乡镇")
 
 
-class Department(models.Model):
+class Department(choices.Model):
     """A handling department (承办单位), or the office a coordinator works for."""
 
     name = models.CharField(_("单位全称"), max_length=100, unique=True)
@@ -52,7 +54,7 @@ class Department(models.Model):
         return self.name
 
 
-class Delegation(models.Model):
+class Delegation(choices.Model):
     """代表团: the group of deputies of a city or constituency."""
 
     name = models.CharField(_("名称"), max_length=50, unique=True)
@@ -244,7 +246,7 @@ class User(AbstractUser):
         return ""
 
 
-class Deputy(models.Model):
+class Deputy(choices.Model):
     """A deputy (人大代表). Deputies who file on paper need no account, so the login is optional.
 
     Phone and address are personal data: only the deputy, coordinators and the departments
@@ -296,7 +298,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(models.Model):
+class Notification(choices.Model):
     """An in-app message to one user (站内通知); the header shows the unread count."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -323,7 +325,7 @@ class Notification(models.Model):
         return self.message
 
 
-class DigestLog(models.Model):
+class DigestLog(choices.Model):
     """One row per digest sent (to a department, or the coordinators' summary) per day. The
     daily reminder job claims a row before sending, so running it twice sends nothing twice."""
 
@@ -391,7 +393,7 @@ class AuditEntryQuerySet(models.QuerySet):
         return self.select_related("user").order_by("-time", "-id")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(choices.Model):
     """One security-relevant event: who, from where, did what to which object, with what
     outcome. Append-only: a database trigger refuses UPDATE and DELETE (migration
     0007_audit_append_only), except inside `archive_audit`, which moves old rows to a signed
@@ -447,7 +449,7 @@ class LockKind(models.TextChoices):
     ADDRESS = "address", _("来源地址")
 
 
-class LoginFailure(models.Model):
+class LoginFailure(choices.Model):
     """One failed sign-in: the name as typed (lower-cased) and where it came from. Rows are only
     inserted and counted, never updated in place, so concurrent attempts all count; a successful
     sign-in blanks the name on that account's rows (they still count for the address)."""
@@ -474,7 +476,7 @@ class LoginLockQuerySet(models.QuerySet):
         return self.filter(locked_until__gt=now or timezone.now())
 
 
-class LoginLock(models.Model):
+class LoginLock(choices.Model):
     """A lock on a user name or a source address. One row per key, reused: it is locked while
     locked_until is in the future; once it has passed (or the security administrator unlocked
     it, which sets it to that moment) failures before it no longer count."""
@@ -501,7 +503,7 @@ class LoginLock(models.Model):
 # --- two-factor sign-in (accounts.two_factor) -----------------------------------------------------
 
 
-class TwoFactorDevice(models.Model):
+class TwoFactorDevice(choices.Model):
     """The user's authenticator app (TOTP, RFC 6238). Unconfirmed until the user has typed one
     valid code from it; only a confirmed device is asked for at sign-in."""
 
@@ -521,7 +523,7 @@ class TwoFactorDevice(models.Model):
         return f"{self.user} TOTP"
 
 
-class RecoveryCode(models.Model):
+class RecoveryCode(choices.Model):
     """A single-use code for when the authenticator is lost; only its keyed hash is stored."""
 
     user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="recovery_codes")
@@ -537,7 +539,7 @@ class RecoveryCode(models.Model):
         return f"{self.user} recovery code"
 
 
-class FiguresSnapshot(models.Model):
+class FiguresSnapshot(choices.Model):
     """A page's figures as last rendered (accounts.figures): shared by every worker and host,
     so a session's dashboard or statistics are computed once a minute for all of them. One
     row per page, session, day and language, replaced in place; a nightly job removes the

@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from accounts import choices
 from accounts.models import CongressLevel, Department, Deputy, Role
 
 from .search import NormalizedDocument, SearchDocument
@@ -22,7 +23,7 @@ def default_result_categories():
     return [list(pair) for pair in RESULT_CATEGORIES]
 
 
-class Session(models.Model):
+class Session(choices.Model):
     """A session of a people's congress (届次/会次), e.g. 省十四届人大三次会议, with the
     deadline policy that later steps read (defaults from DOMAIN.md)."""
 
@@ -94,7 +95,7 @@ class Session(models.Model):
         return self.name
 
 
-class Category(models.Model):
+class Category(choices.Model):
     """The two-level topic taxonomy: an aspect (方面, no parent) holds classes (类)."""
 
     name = models.CharField(_("名称"), max_length=40)
@@ -181,7 +182,7 @@ class ProposalQuerySet(models.QuerySet):
         )
 
 
-class Proposal(models.Model):
+class Proposal(choices.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("待审查")
@@ -348,7 +349,7 @@ class Proposal(models.Model):
         return _("%(name)s等%(n)s位代表") % {"name": self.lead_deputy.name, "n": confirmed_count + 1}
 
 
-class Suggestion(models.Model):
+class Suggestion(choices.Model):
     """One numbered suggestion of a proposal; the reply answers each in order."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="suggestions")
@@ -367,7 +368,7 @@ class Suggestion(models.Model):
         return self.text[:40]
 
 
-class CoSigner(models.Model):
+class CoSigner(choices.Model):
     """A deputy invited to co-sign (联名/附议). Only confirmed co-signers count."""
 
     class Status(models.TextChoices):
@@ -397,7 +398,7 @@ class CoSigner(models.Model):
         return f"{self.deputy} · {self.get_status_display()}"
 
 
-class Attachment(models.Model):
+class Attachment(choices.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
     # Stored under a random name outside the web root; served only by the download view.
     file = models.FileField(_("文件"), max_length=200)
@@ -416,7 +417,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class ProposalEvent(models.Model):
+class ProposalEvent(choices.Model):
     """Append-only log of everything that happened to a proposal (a database trigger refuses
     updates and deletes). The timeline and the statistics read it."""
 
@@ -496,7 +497,7 @@ def _status_label(value):
     return Proposal.Status(value).label if value in Proposal.Status.values else value
 
 
-class ImportBatch(models.Model):
+class ImportBatch(choices.Model):
     """One uploaded spreadsheet of proposals: validated first, imported all or nothing."""
 
     class Status(models.TextChoices):
@@ -540,7 +541,7 @@ class ImportBatch(models.Model):
         return self.status in (self.Status.INVALID, self.Status.DONE, self.Status.FAILED)
 
 
-class WorkCalendarDay(models.Model):
+class WorkCalendarDay(choices.Model):
     """The official working-day calendar (工作日历): public holidays and the weekend days made
     working days (调休). Seeded from the chinesecalendar package, edited by coordinators.
     A year with no rows falls back to Monday–Friday and its deadlines are provisional."""
@@ -570,7 +571,7 @@ class WorkCalendarDay(models.Model):
         return f"{self.date:%Y-%m-%d} {'班' if self.is_workday else '休'} {self.name}".strip()
 
 
-class CalendarChange(models.Model):
+class CalendarChange(choices.Model):
     """A change to the calendar, and how many open deadlines it moved."""
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -647,7 +648,7 @@ class AssignmentQuerySet(models.QuerySet):
         return self.annotate(due=due, replied_on=TruncDate("replied_at", tzinfo=CHINA)).annotate(state=state)
 
 
-class Assignment(models.Model):
+class Assignment(choices.Model):
     """A proposal handed to one department (交办), in one mode, with its deadlines.
 
     Deadlines are stored (they are decided at assignment and change only by a recorded
@@ -716,7 +717,7 @@ class Assignment(models.Model):
         return self.mode in (self.Mode.LEAD, self.Mode.SEPARATE)
 
 
-class AssignmentRequest(models.Model):
+class AssignmentRequest(choices.Model):
     """A department's request to the office: reassignment (申请调整) or extension (申请延期)."""
 
     class Kind(models.TextChoices):

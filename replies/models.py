@@ -5,11 +5,12 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts import choices
 from accounts.models import Department, Role
 from proposals.search import NormalizedDocument, SearchDocument
 
 
-class DocumentSeries(models.Model):
+class DocumentSeries(choices.Model):
     """A department's numbering series for one year (发文字号): the pattern
     吉科发规划〔{年份}〕{序号}号 gives 吉科发规划〔2024〕56号.
 
@@ -42,7 +43,7 @@ class DocumentSeries(models.Model):
         return self.pattern.replace("{年份}", str(self.year)).replace("{序号}", "N")
 
 
-class ReplySettings(models.Model):
+class ReplySettings(choices.Model):
     """A department's drafting defaults: the title form and the contact line of the 附注."""
 
     department = models.OneToOneField(
@@ -109,7 +110,7 @@ class ReplyQuerySet(models.QuerySet):
         return self.select_related("assignment__proposal__session", "assignment__proposal__lead_deputy", "department")
 
 
-class Reply(models.Model):
+class Reply(choices.Model):
     """The reply (答复) a lead or separate-handling department owes, or a co-handler's
     opinion (协办意见) to the lead department: one per assignment and handling round.
 
@@ -236,7 +237,7 @@ class Reply(models.Model):
         return self.get_status_display()
 
 
-class ReplyVersion(models.Model):
+class ReplyVersion(choices.Model):
     """A saved state of a reply. Rows are never changed or removed (a database trigger
     refuses it): the history and every signed text stay as they were."""
 
@@ -272,7 +273,7 @@ class ReplyVersion(models.Model):
         return self.kind in (self.Kind.SIGNED, self.Kind.CORRECTED)
 
 
-class ReviewComment(models.Model):
+class ReviewComment(choices.Model):
     """The leader's comments when returning a draft; they stay on the draft."""
 
     reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="comments")
@@ -290,7 +291,7 @@ class ReviewComment(models.Model):
         return self.text[:40]
 
 
-class ContactRecord(models.Model):
+class ContactRecord(choices.Model):
     """A contact with the deputy about the handling (沟通记录), before the reply."""
 
     class Form(models.TextChoices):
@@ -324,7 +325,7 @@ class ContactRecord(models.Model):
         return f"{self.date:%Y-%m-%d} {self.get_form_display()}"
 
 
-class OpinionWaiver(models.Model):
+class OpinionWaiver(choices.Model):
     """A coordinator lets the lead department go on without a co-handler's missing opinion."""
 
     assignment = models.OneToOneField("proposals.Assignment", on_delete=models.PROTECT, related_name="opinion_waiver")
@@ -340,7 +341,7 @@ class OpinionWaiver(models.Model):
         return self.reason[:40]
 
 
-class Snippet(models.Model):
+class Snippet(choices.Model):
     """A reusable paragraph of a department (closing paragraphs, standard explanations)."""
 
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="snippets")
@@ -359,7 +360,7 @@ class Snippet(models.Model):
         return self.title
 
 
-class Delivery(models.Model):
+class Delivery(choices.Model):
     """A copy of a signed reply sent to one deputy (the lead and every confirmed co-signer)."""
 
     reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="deliveries")
@@ -377,7 +378,7 @@ class Delivery(models.Model):
         return f"{self.deputy} · {self.delivered_at:%Y-%m-%d}"
 
 
-class Presence(models.Model):
+class Presence(choices.Model):
     """Who has a draft open, refreshed by the editor every half minute."""
 
     reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="+")
@@ -391,7 +392,7 @@ class Presence(models.Model):
         return f"{self.user} @ {self.seen_at:%H:%M}"
 
 
-class ArchiveExport(models.Model):
+class ArchiveExport(choices.Model):
     """A ZIP of every signed reply of a session (PDF and DOCX), built by a background job,
     downloadable by whoever asked for it, removed after seven days."""
 
@@ -431,7 +432,7 @@ class ArchiveExport(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
-class Feedback(models.Model):
+class Feedback(choices.Model):
     """A deputy's rating of a reply (办理情况意见反馈表): one per deputy and reply round,
     correctable until the feedback window closes. A deputy who did not answer in time gets a
     row with `responded` false (未反馈), so statistics count them."""
@@ -477,7 +478,7 @@ class Feedback(models.Model):
         return self.Rating.DISSATISFIED in (self.attitude, self.result)
 
 
-class RehandlingDecision(models.Model):
+class RehandlingDecision(choices.Model):
     """The office's decision on a reply a deputy was dissatisfied with: handle it again (a
     new round, to the same or another department) or not (an explanation, e.g. after a
     face-to-face consultation, and the proposal can close)."""
@@ -506,7 +507,7 @@ class RehandlingDecision(models.Model):
         return f"{self.reply} · {self.get_decision_display()}"
 
 
-class Commitment(models.Model):
+class Commitment(choices.Model):
     """A promise a B or C reply makes (跟踪办理): what, and by when. Listed while drafting,
     tracked once the reply is signed until the department marks it done."""
 
@@ -538,7 +539,7 @@ class Commitment(models.Model):
         return self.done_at is not None
 
 
-class ProgressNote(models.Model):
+class ProgressNote(choices.Model):
     """A department's report on a commitment's progress."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="notes")

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts import choices
 
-class ListExport(models.Model):
+
+class ListExport(choices.Model):
     """An Excel export of a filtered list (reports.exports.LISTS), built by a background job
     that re-applies the filter to what the requester may see when it runs, downloadable by
     the requester alone, removed after KEEP_DAYS days."""
