@@ -3,8 +3,8 @@
 rendered at most once in SECONDS for the same session, day and language, by one request at
 a time, kept in a table every worker and host reads (FiguresSnapshot: one query to read, one
 to write), shown with when they were computed, and computed again at once on request
-(立即重新计算, ?refresh=1).
-Downloads (the Excel table, the annual report) always compute afresh."""
+(立即重新计算, ?refresh=1). Downloads (the Excel table, the annual report) always compute
+afresh."""
 
 import datetime
 
@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from .models import FiguresSnapshot
 
 SECONDS = 60
+LOCK_PREFIX = "jianyi:figures:"  # of the advisory lock's key (hashtext), apart from other locks
 
 
 def cached_figures(request, page, session, today, template, make_context):
@@ -50,9 +51,6 @@ def _compute(key, template, make_context):
         update_fields=["html", "computed_at"],
     )
     return html, now
-
-
-LOCK_PREFIX = "jianyi:figures:"
 
 
 def _read(key):

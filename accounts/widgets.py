@@ -1,4 +1,4 @@
-"""Form widgets written for speed (docs/performance.md, "List pages")."""
+"""Form widgets written for speed (docs/performance.md, "Filter bars")."""
 
 import hashlib
 
@@ -9,6 +9,9 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+
+CHOICES_SECONDS = 60
+_versions: dict = {}  # model → how many times it was saved or deleted in this process
 
 
 def fast_selects(form):
@@ -93,10 +96,6 @@ def cached_choices(field):
         choices = [(str(value), str(label)) for value, label in field.choices]
         cache.set(key, choices, CHOICES_SECONDS)
     return choices
-
-
-CHOICES_SECONDS = 60
-_versions: dict = {}
 
 
 def _watch(model):
