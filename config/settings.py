@@ -160,6 +160,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets written in Python with Django's markup (docs/performance.md, "Filter bars").
+FORM_RENDERER = "accounts.renderers.FastRenderer"
+
 # --- database -----------------------------------------------------------------------------
 _database_url = env_str("DATABASE_URL")
 if not _database_url:

@@ -100,7 +100,7 @@ def proposal_list(request):
     return render(
         request,
         "proposals/list.html",
-        {"filter": filterset, "page_obj": page, "bulk": request.user.role == COORDINATOR},
+        {"filter": filterset, "page_obj": page, "bulk": request.user.role == COORDINATOR, "searching": bool(query)},
     )
 
 

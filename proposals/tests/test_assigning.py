@@ -265,6 +265,24 @@ def test_the_inbox_lists_the_departments_assignments_with_their_state(client, as
     assert "办理中" in page
 
 
+def test_the_inbox_shows_each_deadline_with_its_basis_and_marks_provisional_ones(client, assigned, clerk_a):
+    lead = lead_of(assigned)
+    Assignment.objects.filter(pk=lead.pk).update(
+        provisional=True, deadline_basis={**lead.deadline_basis, "sign_due": "交办后 5 个工作日 <临时>"}
+    )
+    client.force_login(clerk_a)
+    page = client.get(reverse("proposals:inbox")).content.decode()
+    sign_due = f"{lead.sign_due:%Y-%m-%d}"
+    assert (
+        f'<span title="交办后 5 个工作日 &lt;临时&gt;" class="deadline deadline--provisional">{sign_due}*</span>' in page
+    )
+    Assignment.objects.filter(pk=lead.pk).update(provisional=False)
+    page = client.get(reverse("proposals:inbox")).content.decode()
+    assert f'class="deadline">{sign_due}</span>' in page and f"{sign_due}*" not in page
+    reply_due = f"{lead.reply_due:%Y-%m-%d}"
+    assert f'<span title="{lead.deadline_basis["reply_due"]}" class="deadline">{reply_due}</span>' in page
+
+
 def test_the_inbox_runs_a_fixed_number_of_queries(
     client, session, deputy, coordinator, department_a, clerk_a, django_assert_max_num_queries
 ):
