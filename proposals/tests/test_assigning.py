@@ -273,9 +273,8 @@ def test_the_inbox_shows_each_deadline_with_its_basis_and_marks_provisional_ones
     client.force_login(clerk_a)
     page = client.get(reverse("proposals:inbox")).content.decode()
     sign_due = f"{lead.sign_due:%Y-%m-%d}"
-    assert (
-        f'<span title="交办后 5 个工作日 &lt;临时&gt;" class="deadline deadline--provisional">{sign_due}*</span>' in page
-    )
+    basis = "交办后 5 个工作日 &lt;临时&gt;"
+    assert f'<span title="{basis}" class="deadline deadline--provisional">{sign_due}*</span>' in page
     Assignment.objects.filter(pk=lead.pk).update(provisional=False)
     page = client.get(reverse("proposals:inbox")).content.decode()
     assert f'class="deadline">{sign_due}</span>' in page and f"{sign_due}*" not in page
