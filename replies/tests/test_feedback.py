@@ -120,6 +120,26 @@ def test_the_deputy_home_lists_replies_awaiting_feedback(client, issued, deputy)
     assert "没有待反馈的答复。" in page
 
 
+def test_the_deputy_home_lists_the_ten_replies_signed_last_newest_first(client, issued, deputy):
+    # eleven more signed rounds of the same reply, each signed a day after the one before
+    for round_ in range(2, 13):
+        Reply.objects.create(
+            **{
+                f.attname: getattr(issued, f.attname)
+                for f in Reply._meta.concrete_fields
+                if f.attname not in ("id", "round", "signed_at", "document_number")
+            },
+            round=round_,
+            signed_at=issued.signed_at + datetime.timedelta(days=round_),
+            document_number=f"第{round_}号",
+        )
+    client.force_login(deputy)
+    panel = client.get("/").content.decode().split("收到的答复")[1].split("</section>")[0]
+    links = [f"/replies/{pk}/" for pk in Reply.objects.order_by("-signed_at").values_list("pk", flat=True)]
+    assert [link for link in links if link in panel] == links[:10]
+    assert panel.index(links[0]) < panel.index(links[9])
+
+
 def test_the_proposal_page_offers_the_deputy_the_reply_downloads_and_the_feedback_form(client, issued, deputy):
     client.force_login(deputy)
     url = reverse("proposals:detail", args=[issued.assignment.proposal_id])
