@@ -178,6 +178,14 @@ _db["OPTIONS"]["pool"] = {
     "max_size": env_int("DB_POOL_MAX", 8),
     "timeout": env_int("DB_POOL_TIMEOUT", 10),
 }
+# Parameters sent apart from the SQL (server-side binding), so that psycopg can prepare a
+# statement run DB_PREPARE_THRESHOLD times on a connection and PostgreSQL plans it once: the
+# pages' queries join up to eight tables, and planning them took 3-6 ms where running them took
+# under 1 ms (docs/performance.md). 0 turns preparing off, for a pooler that cannot keep
+# prepared statements (PgBouncer before 1.21 in transaction mode).
+_prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
+_db["OPTIONS"]["server_side_binding"] = True
+_db["OPTIONS"]["prepare_threshold"] = _prepare_threshold if _prepare_threshold > 0 else None
 # pg_trgm's `%` (similar proposals, proposals.similarity) matches titles at least this similar.
 # A connection parameter costs no query; the default 0.3 matches a quarter of all Chinese
 # proposal titles (they share 关于……的建议) and makes the trigram index return thousands of rows.
