@@ -125,3 +125,24 @@ def test_manage_py_stops_with_one_clear_line_in_an_empty_environment():
         "Configuration error: SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off "
         "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
     ]
+
+
+def test_a_query_run_again_and_again_on_a_connection_is_prepared_once(db):
+    from django.db import connection
+
+    from proposals.models import Session
+
+    for _ in range(6):
+        list(Session.objects.filter(pk=0))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "proposals_session" WHERE "proposals_session"."id" = $1' in sql for sql in prepared)
+
+
+def test_preparing_can_be_turned_off_for_a_pooler_that_cannot_keep_prepared_statements():
+    script = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])"
+    env = {**os.environ, "DB_PREPARE_THRESHOLD": "0"}
+    command = [sys.executable, "manage.py", "shell", "-c", script]
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip().splitlines()[-1] == "None", run.stderr
