@@ -212,6 +212,13 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def portal_pages_not_kept(settings):
+    # Tests of the portal read what a change just made; keeping its pages a minute is tested
+    # on its own (portal/tests/test_portal.py).
+    settings.PORTAL_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

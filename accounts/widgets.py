@@ -1,19 +1,13 @@
 """Form widgets written for speed (docs/performance.md, "Filter bars")."""
 
-import hashlib
-
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db.models.signals import post_delete, post_save
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from . import caching
 from .renderers import attrs as write_attrs
 from .renderers import escape, option_html
-
-CHOICES_SECONDS = 60
-_versions: dict = {}  # model → how many times it was saved or deleted in this process
 
 
 def fast_selects(form):
@@ -67,31 +61,12 @@ class FastSelect(forms.Select):
 
 
 def cached_choices(field, sql):
-    """A model choice field's options as plain (value, label) pairs, kept CHOICES_SECONDS in
-    this process: sessions, departments, categories and delegations change seldom, and every
-    list page offers them (four queries and 300 model instances a page otherwise). A change
-    saved in this process shows at once; other processes show it within CHOICES_SECONDS.
-    Only for rows of the model's own table (`sql`, from _sql_of_one_table): a list that depends
-    on other tables (the portal's departments with published replies) is read each time."""
+    """A model choice field's options as plain (value, label) pairs, kept a minute in this
+    process (accounts.caching): sessions, departments, categories and delegations change
+    seldom, and every list page offers them (four queries and 300 model instances a page
+    otherwise). Only for rows of the model's own table (`sql`, from _sql_of_one_table): a list
+    that depends on other tables (the portal's departments with published replies) is read
+    each time."""
     model = field.queryset.model
-    _watch(model)
-    identity = "|".join(
-        map(str, (model._meta.label, _versions[model], get_language(), *sql, type(field), field.empty_label))
-    )
-    key = "jianyi:choices:" + hashlib.sha256(identity.encode()).hexdigest()
-    choices = cache.get(key)
-    if choices is None:
-        choices = [(str(value), str(label)) for value, label in field.choices]
-        cache.set(key, choices, CHOICES_SECONDS)
-    return choices
-
-
-def _watch(model):
-    if model not in _versions:
-        _versions[model] = 0
-
-        def changed(**kwargs):
-            _versions[model] += 1
-
-        for signal in (post_save, post_delete):
-            signal.connect(changed, sender=model, weak=False, dispatch_uid=f"jianyi-choices-{model._meta.label}")
+    identity = (model._meta.label, get_language(), *sql, type(field), field.empty_label)
+    return caching.cached("choices", identity, lambda: [(str(v), str(lb)) for v, lb in field.choices], models=[model])

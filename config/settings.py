@@ -249,6 +249,11 @@ LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 30)
 TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", "coordinator,leader,auditor,sysadmin")
 TWO_FACTOR_ISSUER = env_str("TWO_FACTOR_ISSUER", "建议办理平台")
 
+# --- the public portal ----------------------------------------------------------------------
+# Its pages are the same for every visitor: each is kept this many seconds (0: not kept), so a
+# reply published shows there within that time (portal.views.same_for_everybody).
+PORTAL_CACHE_SECONDS = env_int("PORTAL_CACHE_SECONDS", 60)
+
 # --- internationalisation -------------------------------------------------------------------
 # UI strings are written in Chinese (the msgids); locale/en holds the English translation and
 # locale/zh_Hans overrides a few of Django's own translations. The language comes from the

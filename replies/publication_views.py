@@ -26,7 +26,8 @@ def publish(request, pk):
     except publication.PublicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("已在公开平台发布（%(day)s）。") % {"day": chinese_date(reply.published_on)})
+        day = chinese_date(reply.published_on)
+        messages.success(request, _("已在公开平台发布（%(day)s），一分钟内可在公开平台看到。") % {"day": day})
     if request.POST.get("next") == "queue":  # released from the list: back to the list
         return redirect("replies:publication_queue")
     return redirect("replies:detail", pk=reply.pk)

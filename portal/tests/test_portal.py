@@ -2,9 +2,12 @@
 
 import datetime
 import io
+import time
 
 import pdfplumber
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -342,3 +345,53 @@ def test_the_proposal_and_reply_pages_take_one_query(client, publish, django_ass
         for url in urls:
             with django_assert_num_queries(1):
                 assert client.get(url).status_code == 200
+
+
+# --- the same page for everybody, kept a minute --------------------------------------------------------
+
+
+@pytest.fixture
+def kept(settings):
+    settings.PORTAL_CACHE_SECONDS = 60
+
+
+def test_a_page_asked_for_again_is_served_without_a_query(client, publish, kept, django_assert_num_queries):
+    reply = publish("关于再次访问的建议")
+    for url in (reverse("portal:index") + "?q=再次访问", page_of(reply), proposal_page(reply)):
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            again = client.get(url)
+        assert again.status_code == 200 and again.content == first.content
+        assert again["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_a_reply_published_since_shows_once_the_page_kept_has_expired(client, publish, settings):
+    settings.PORTAL_CACHE_SECONDS = 1
+    publish("关于先公开的建议")
+    assert "共 1 件答复" in index(client).content.decode()
+    publish("关于后公开的建议")
+    assert "共 1 件答复" in index(client).content.decode()  # the page kept
+    time.sleep(1.1)
+    page = index(client).content.decode()
+    assert "关于后公开的建议" in page and "共 2 件答复" in page
+
+
+def test_each_language_and_each_day_has_its_own_page(client, publish, kept, monkeypatch):
+    publish("关于按语言缓存的建议")
+    assert "代表建议办理结果公开" in index(client).content.decode()
+    client.cookies["django_language"] = "en"
+    assert "代表建议办理结果公开" not in index(client).content.decode()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
+    with CaptureQueriesContext(connection) as queries:  # a new day: the page is made again
+        index(client)
+    assert queries.captured_queries
+
+
+def test_a_page_not_found_is_not_kept(client, publish, session, coordinator, kept):
+    session.auto_publish_workdays = 15
+    session.save()
+    reply = publish("关于稍后公开的建议")
+    assert client.get(page_of(reply)).status_code == 404
+    publication.release(reply, coordinator)
+    assert client.get(page_of(reply)).status_code == 200
