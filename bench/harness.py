@@ -542,6 +542,20 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){memory}, {system}"
 
 
+def cpu_check() -> float:
+    """Seconds a fixed pure-Python loop takes, the best of three: on a shared virtual machine
+    the same code ran up to 1.6 times slower from one hour to the next (2026-11-28), so each
+    result says how fast the cores were around it."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def commit() -> str:
     def git(*args: str) -> str:
         command = ["git", *args]
@@ -615,6 +629,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     began = time.monotonic()
     load_before = os.getloadavg()
+    cpu_before = cpu_check()
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M%S")
     run_dir = WORK / f"run-{stamp}"
     capture_dir = run_dir / "sql"
@@ -700,6 +715,8 @@ def main(argv=None) -> int:
             "{:.1f} (the benchmark itself adds up to about 2; more means other work shared the cores)".format(
                 *load_before, *os.getloadavg()
             ),
+            f"CPU check (a pure-Python loop of 5 million additions, best of 3; lower is faster): "
+            f"{cpu_before:.2f} s before the run, {cpu_check():.2f} s after",
             *(
                 ["two-factor sign-in off for this run (TWO_FACTOR_REQUIRED_ROLES='')"]
                 if args.two_factor == "off"
