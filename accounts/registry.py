@@ -43,8 +43,8 @@ def register_panel(panel: HomePanel) -> None:
         _panels.append(panel)
 
 
-def nav_for(user) -> list[NavItem]:
-    return sorted((i for i in _nav if user.role in i.roles), key=lambda i: i.order)
+def nav_for(role) -> list[NavItem]:
+    return sorted((i for i in _nav if role in i.roles), key=lambda i: i.order)
 
 
 def panels_for(user) -> list[HomePanel]:
