@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -171,15 +171,34 @@ class ProposalQuerySet(models.QuerySet):
         return self.select_related("session", "lead_deputy__delegation", "category__parent").with_signer_count()
 
     def for_detail(self):
-        return self.select_related(
-            "session", "lead_deputy__delegation", "lead_deputy__user", "category__parent", "created_by", "merged_into"
-        ).prefetch_related(
-            "suggestions",
-            "hoped_departments",
-            Prefetch("cosigners", queryset=CoSigner.objects.select_related("deputy__delegation")),
-            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
-            Prefetch("merged", queryset=Proposal.objects.select_related("lead_deputy").order_by("number")),
+        """The proposal page's proposal with what it shows. Whether it has attachments or
+        proposals merged into it is read with it (most have neither); load_detail_extras()
+        then reads them only when there are some."""
+        return (
+            self.select_related("session", "lead_deputy__delegation", "lead_deputy__user", "category__parent")
+            .select_related("created_by", "merged_into")
+            .annotate(
+                has_attachments=Exists(Attachment.objects.filter(proposal=OuterRef("pk"))),
+                has_merged=Exists(Proposal.objects.filter(merged_into=OuterRef("pk"))),
+            )
+            .prefetch_related(
+                "suggestions",
+                "hoped_departments",
+                Prefetch("cosigners", queryset=CoSigner.objects.select_related("deputy__delegation")),
+            )
         )
+
+
+def load_detail_extras(proposal):
+    """The attachments and merged proposals of a proposal read with for_detail(): a query each
+    where it has some, none where it has none."""
+    attachments = Attachment.objects.select_related("uploaded_by")
+    merged = Proposal.objects.select_related("lead_deputy").order_by("number")
+    prefetch_related_objects(
+        [proposal],
+        Prefetch("attachments", queryset=attachments if proposal.has_attachments else attachments.none()),
+        Prefetch("merged", queryset=merged if proposal.has_merged else merged.none()),
+    )
 
 
 class Proposal(choices.Model):

@@ -33,7 +33,7 @@ from .forms import (
     StaffEntryForm,
     open_sessions,
 )
-from .models import AssignmentRequest, Attachment, CoSigner, Proposal
+from .models import AssignmentRequest, Attachment, CoSigner, Proposal, load_detail_extras
 from .similarity import similar_proposals
 from .text import parse_id, plain
 
@@ -111,6 +111,7 @@ REVIEWED = (Proposal.Status.SUBMITTED, Proposal.Status.RETURNED, Proposal.Status
 def proposal_detail(request, pk):
     # One query finds it among what the user may see and loads what the page shows.
     proposal = get_for_user(Proposal.objects.for_detail().with_signer_count(), request.user, pk=pk)
+    load_detail_extras(proposal)
     user = request.user
     is_lead = proposal.lead_deputy.user_id == user.pk
     my_cosign = next((c for c in proposal.cosigners.all() if c.deputy.user_id == user.pk), None)

@@ -3,6 +3,8 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -296,6 +298,26 @@ def test_the_proposal_page_runs_a_fixed_number_of_queries(
     client.get(reverse("home"))  # the calendar banner's facts are cached per worker
     with django_assert_max_num_queries(15):
         client.get(reverse("proposals:detail", args=[proposal.pk]))
+
+
+def test_the_proposal_page_reads_attachments_and_merged_proposals_only_when_there_are_some(
+    client, coordinator, deputy, make_submitted
+):
+    proposal = make_submitted(deputy)
+    client.force_login(coordinator)
+    url = reverse("proposals:detail", args=[proposal.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as bare:
+        client.get(url)
+    Attachment.objects.create(
+        proposal=proposal, file="attachments/x.pdf", original_name="调研.pdf", kind="pdf", size=10, uploaded_by=deputy
+    )
+    other = make_submitted(deputy, "关于并入的建议")
+    Proposal.objects.filter(pk=other.pk).update(merged_into=proposal)
+    with CaptureQueriesContext(connection) as full:
+        page = client.get(url).content.decode()
+    assert len(full.captured_queries) == len(bare.captured_queries) + 2
+    assert "调研.pdf" in page and "关于并入的建议" in page
 
 
 # --- attachments ---------------------------------------------------------------------------------------
