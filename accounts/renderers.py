@@ -82,7 +82,7 @@ WRITERS = {
     **{f"{WIDGETS}{kind}.html": _input for kind in ("input", *INPUTS, "checkbox", "file")},
     f"{WIDGETS}textarea.html": _textarea,
     f"{WIDGETS}select.html": _select,
-    f"{WIDGETS}select_option.html": _option,
+    OPTION: _option,
 }
 
 
